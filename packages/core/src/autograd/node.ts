@@ -1,0 +1,112 @@
+import type { DType } from "../dtype.js";
+import type { Shape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+
+/**
+ * A gradient rule: gets the gradient of the op's output and the op's saved tensors (checked against
+ * in-place modification), returns one gradient per input (null where the input needs none).
+ * Rules are written with differentiable tensor ops, so running them with grad mode on records the
+ * backward pass itself (that is what `createGraph` does).
+ */
+export type GradRule = (gradOutput: Tensor, saved: Tensor[]) => Array<Tensor | null>;
+
+/** A hook on a tensor's gradient: may return a replacement gradient. */
+export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
+
+/** A tensor saved for backward together with the version it had when saved. */
+class SavedTensor {
+  readonly version: number;
+  constructor(readonly tensor: Tensor) {
+    this.version = tensor.version;
+  }
+}
+
+/** The shape and dtype a gradient flowing into an input must have. */
+export interface InputMeta {
+  shape: Shape;
+  dtype: DType;
+}
+
+let nextSequenceNumber = 0;
+
+/**
+ * One recorded operation on the tape (a tensor's `gradFn`). `nextFunctions` are the nodes of the
+ * inputs' history (null for an input that needs no gradient).
+ */
+export class Node {
+  /** Creation order; the engine runs later nodes first when several are ready (as PyTorch does). */
+  readonly sequenceNumber = nextSequenceNumber++;
+  /** Hooks registered on the output tensor (non-leaf `registerHook`). */
+  readonly tensorHooks: TensorHook[] = [];
+  /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
+  retainGradOf: Tensor | null = null;
+  private saved: SavedTensor[] | null;
+  private rule: GradRule | null;
+
+  constructor(
+    /** The op's backward name, e.g. `MulBackward`. */
+    readonly name: string,
+    /** One entry per op input. */
+    readonly nextFunctions: ReadonlyArray<Node | null>,
+    /** Shape and dtype of each input, to check the gradients the rule returns. */
+    readonly inputMeta: ReadonlyArray<InputMeta>,
+    rule: GradRule | null,
+    saved: readonly Tensor[],
+    /** Shape and dtype of the op's output (what the incoming gradient must have). */
+    readonly outputMeta: InputMeta,
+  ) {
+    this.rule = rule;
+    this.saved = saved.map((t) => new SavedTensor(t));
+  }
+
+  /** Whether `release()` already dropped the saved tensors. */
+  get released(): boolean {
+    return this.rule === null;
+  }
+
+  /** The saved tensors, after checking none was modified in place since it was saved. */
+  unpackSaved(): Tensor[] {
+    if (this.saved === null) throw freedError(this.name);
+    return this.saved.map((s) => {
+      if (s.tensor.version !== s.version) {
+        throw new Error(
+          `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
+            `a ${s.tensor.dtype} tensor of shape [${s.tensor.shape.join(",")}] is at version ${s.tensor.version}; expected version ${s.version} instead`,
+        );
+      }
+      return s.tensor;
+    });
+  }
+
+  /** Run the gradient rule. */
+  apply(gradOutput: Tensor): Array<Tensor | null> {
+    if (this.rule === null) throw freedError(this.name);
+    return this.rule(gradOutput, this.unpackSaved());
+  }
+
+  /** Drop saved tensors and the rule (after a backward without `retainGraph`). */
+  release(): void {
+    this.saved = null;
+    this.rule = null;
+  }
+}
+
+/** The sink node of a leaf tensor that requires grad: the engine accumulates into `variable.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super("AccumulateGrad", [], [], null, [], { shape: variable.shape, dtype: variable.dtype });
+  }
+  override get released(): boolean {
+    return false;
+  }
+  override apply(): Array<Tensor | null> {
+    return [];
+  }
+}
+
+function freedError(name: string): Error {
+  return new Error(
+    `${name}: trying to backward through the graph a second time (or to use saved tensors after they were freed). ` +
+      `Saved intermediate values are freed after the first backward; pass { retainGraph: true } to the first backward() or grad() call if you need to go through the graph again.`,
+  );
+}

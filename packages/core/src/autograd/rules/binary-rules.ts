@@ -1,0 +1,76 @@
+/**
+ * Gradient rules of the broadcasting binary ops. Each returns one gradient per input, summed back
+ * to that input's shape, written with differentiable ops so that `createGraph` works.
+ * @module
+ */
+import type { Tensor } from "../../tensor.js";
+import { div, eq, ge, gt, logicalAnd, lt, mul, pow, sub, where } from "../../ops/binary.js";
+import { log, neg } from "../../ops/unary.js";
+import { zerosLike } from "../../ops/creation.js";
+import { sumToShape } from "../../ops/reduce.js";
+
+type Grads = [Tensor | null, Tensor | null];
+
+/** d(a + alpha*b). */
+export function addRule(g: Tensor, a: Tensor, b: Tensor, alpha: number): Grads {
+  return [sumToShape(g, a.shape), sumToShape(alpha === 1 ? g : mul(g, alpha), b.shape)];
+}
+
+/** d(a - alpha*b). */
+export function subRule(g: Tensor, a: Tensor, b: Tensor, alpha: number): Grads {
+  return [sumToShape(g, a.shape), sumToShape(mul(g, -alpha), b.shape)];
+}
+
+/** d(a * b). */
+export function mulRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  return [needA ? sumToShape(mul(g, b), a.shape) : null, needB ? sumToShape(mul(g, a), b.shape) : null];
+}
+
+/** d(a / b) = (g / b, -g * a / b^2). */
+export function divRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  return [
+    needA ? sumToShape(div(g, b), a.shape) : null,
+    needB ? sumToShape(neg(div(mul(g, a), mul(b, b))), b.shape) : null,
+  ];
+}
+
+/**
+ * d(a ** b) = (g * b * a^(b-1), g * a^b * log a). As in PyTorch, the exponent's gradient is 0 where
+ * a == 0 and b >= 0 (the limit), instead of NaN from log 0.
+ */
+export function powRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  let ga: Tensor | null = null;
+  let gb: Tensor | null = null;
+  if (needA) {
+    const raw = mul(mul(g, b), pow(a, sub(b, 1)));
+    // b == 0 gives 0 * a^-1, which is NaN at a == 0; the true derivative there is 0.
+    ga = sumToShape(where(eq(b, 0), zerosLike(raw), raw), a.shape);
+  }
+  if (needB) {
+    const raw = mul(mul(g, pow(a, b)), log(a));
+    const zeroBase = eq(a, 0);
+    const mask = logicalAnd(zeroBase, ge(b, 0));
+    gb = sumToShape(where(mask, zerosLike(raw), raw), b.shape);
+  }
+  return [ga, gb];
+}
+
+/**
+ * d maximum(a, b): the gradient goes to the larger input; at ties it is split evenly (PyTorch's rule).
+ * `minimum` uses the same rule with the inputs' roles swapped.
+ */
+export function maximumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  const tie = eq(a, b);
+  const half = div(g, 2);
+  const zero = zerosLike(g);
+  return [
+    needA ? sumToShape(where(tie, half, where(gt(a, b), g, zero)), a.shape) : null,
+    needB ? sumToShape(where(tie, half, where(lt(a, b), g, zero)), b.shape) : null,
+  ];
+}
+
+/** d where(cond, a, b). */
+export function whereRule(g: Tensor, cond: Tensor, a: Tensor, b: Tensor): Grads {
+  const zero = zerosLike(g);
+  return [sumToShape(where(cond, g, zero), a.shape), sumToShape(where(cond, zero, g), b.shape)];
+}

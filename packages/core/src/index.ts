@@ -1,0 +1,25 @@
+/**
+ * `@tapegrad/core`: tensors, the reverse-mode tape, gradcheck and serialization.
+ * @packageDocumentation
+ */
+export { Tensor, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
+export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, promoteTypes, isFloatingDtype } from "./dtype.js";
+export { type Shape, broadcastShapes } from "./shape.js";
+export { Generator, manualSeed, defaultGenerator } from "./random.js";
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
+export { grad, type GradOptions } from "./autograd/grad.js";
+export { Node, AccumulateGrad, type GradRule, type TensorHook } from "./autograd/node.js";
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
+  randLike, randnLike, randintLike, scalar, type CreationOptions, type RandomOptions,
+} from "./ops/creation.js";
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, where,
+} from "./ops/binary.js";
+export {
+  neg, exp, log, log1p, sqrt, rsqrt, abs, sign, tanh, sigmoid, relu, reciprocal, sin, cos, erf, clamp, cast, logicalNot,
+} from "./ops/unary.js";
+export {
+  clone, reshape, view, transpose, permute, t, unsqueeze, squeeze, expand, flatten, narrow, select, slice,
+} from "./ops/movement.js";
+export { sum, mean, sumToShape, type ReduceOptions } from "./ops/reduce.js";

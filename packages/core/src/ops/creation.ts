@@ -1,0 +1,257 @@
+/**
+ * Creating tensors: from JS data, constant fills, ranges, identity, and seeded random values.
+ * @module
+ */
+import { type DType, type TypedArray, allocate, checkDtype, describe, getDefaultDtype, isFloatingDtype } from "../dtype.js";
+import { Generator, defaultGenerator } from "../random.js";
+import { type Shape, checkShape, numelOf } from "../shape.js";
+import { Tensor, type NestedArray } from "../tensor.js";
+
+/** Options shared by the creation functions. */
+export interface CreationOptions {
+  /** Element type; float32 (the default dtype) unless stated. */
+  dtype?: DType;
+  /** Make the result a leaf that requires grad (floating dtypes only). */
+  requiresGrad?: boolean;
+}
+
+/** Options of the random creation functions. */
+export interface RandomOptions extends CreationOptions {
+  /** The generator to draw from (the seeded default generator if omitted). */
+  generator?: Generator;
+}
+
+function finish(t: Tensor, options: CreationOptions | undefined, where: string): Tensor {
+  if (options?.requiresGrad !== undefined && typeof options.requiresGrad !== "boolean") {
+    throw new TypeError(`${where}: requiresGrad must be a boolean, got ${describe(options.requiresGrad)}`);
+  }
+  if (options?.requiresGrad) {
+    if (!t.isFloatingPoint()) throw new TypeError(`${where}: only floating point tensors can require gradients, but dtype is ${t.dtype}`);
+    t.requiresGrad_(true);
+  }
+  return t;
+}
+
+function dtypeOption(options: CreationOptions | undefined, fallback: DType, where: string): DType {
+  if (options === undefined || options === null) return fallback;
+  if (typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  return options.dtype === undefined ? fallback : checkDtype(options.dtype, where);
+}
+
+function isTypedArray(x: unknown): x is TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+/** Shape of nested JS data, with a check that it is rectangular and holds only numbers or booleans. */
+function nestedShape(data: unknown, where: string): { shape: number[]; sawBoolean: boolean; sawNumber: boolean } {
+  const shape: number[] = [];
+  let level: unknown = data;
+  while (Array.isArray(level) || isTypedArray(level)) {
+    shape.push((level as ArrayLike<unknown>).length);
+    if ((level as ArrayLike<unknown>).length === 0) break;
+    level = (level as ArrayLike<unknown>)[0];
+  }
+  let sawBoolean = false;
+  let sawNumber = false;
+  const check = (x: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof x === "number") sawNumber = true;
+      else if (typeof x === "boolean") sawBoolean = true;
+      else if (isTypedArray(x) || Array.isArray(x)) {
+        throw new RangeError(`${where}: ragged nested array: element ${path} has more dimensions than element ${path.replace(/\[\d+\]$/, "[0]")}`);
+      } else throw new TypeError(`${where}: element ${path || "value"} must be a number or boolean, got ${describe(x)}`);
+      return;
+    }
+    if (!Array.isArray(x) && !isTypedArray(x)) {
+      throw new RangeError(`${where}: ragged nested array: element ${path} is ${describe(x)} where an array of length ${shape[depth]} was expected`);
+    }
+    const arr = x as ArrayLike<unknown>;
+    if (arr.length !== shape[depth]) {
+      throw new RangeError(`${where}: ragged nested array: element ${path || "at the top"} has length ${arr.length}, expected ${shape[depth]}`);
+    }
+    if (isTypedArray(x) && depth === shape.length - 1) {
+      sawNumber = true;
+      return;
+    }
+    for (let i = 0; i < arr.length; i++) check(arr[i], depth + 1, `${path}[${i}]`);
+  };
+  check(data, 0, "");
+  return { shape, sawBoolean, sawNumber };
+}
+
+function fillFlat(data: unknown, out: TypedArray, isBool: boolean): void {
+  let k = 0;
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x) || isTypedArray(x)) {
+      const arr = x as ArrayLike<unknown>;
+      for (let i = 0; i < arr.length; i++) walk(arr[i]);
+    } else {
+      const v = typeof x === "boolean" ? (x ? 1 : 0) : (x as number);
+      out[k++] = isBool ? (v !== 0 ? 1 : 0) : v;
+    }
+  };
+  walk(data);
+}
+
+/**
+ * Create a tensor from a number, a boolean, nested arrays or a typed array (copied).
+ * The dtype defaults to float32 for numbers (float64 for a Float64Array, int32 for an Int32Array)
+ * and bool for booleans.
+ * @throws RangeError for ragged arrays; TypeError for values that are not numbers or booleans.
+ * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
+ */
+export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], options?: CreationOptions): Tensor {
+  const where = "tensor";
+  const { shape, sawBoolean, sawNumber } = nestedShape(data, where);
+  let fallback: DType = sawBoolean && !sawNumber ? "bool" : getDefaultDtype();
+  if (data instanceof Float64Array) fallback = "float64";
+  else if (data instanceof Int32Array) fallback = "int32";
+  const dtype = dtypeOption(options, fallback, where);
+  const values = allocate(dtype, numelOf(shape));
+  fillFlat(data, values, dtype === "bool");
+  return finish(Tensor.fromData(values, shape, dtype), options, where);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number | boolean, options?: CreationOptions): Tensor {
+  const s = checkShape(shape, "full");
+  if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`full: value must be a number or boolean, got ${describe(value)}`);
+  const fallback: DType = typeof value === "boolean" ? "bool" : getDefaultDtype();
+  const dtype = dtypeOption(options, fallback, "full");
+  const data = allocate(dtype, numelOf(s));
+  data.fill(dtype === "bool" ? (value ? 1 : 0) : Number(value));
+  return finish(Tensor.fromData(data, s, dtype), options, "full");
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, options?: CreationOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, options?: CreationOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+function likeOptions(t: Tensor, options: CreationOptions | undefined, where: string): CreationOptions {
+  if (!(t instanceof Tensor)) throw new TypeError(`${where}: expected a Tensor, got ${describe(t)}`);
+  return { dtype: options?.dtype ?? t.dtype, requiresGrad: options?.requiresGrad ?? false };
+}
+
+/** Zeros with the shape (and, unless given, the dtype) of `t`. */
+export function zerosLike(t: Tensor, options?: CreationOptions): Tensor {
+  return full(t.shape, 0, likeOptions(t, options, "zerosLike"));
+}
+
+/** Ones with the shape (and, unless given, the dtype) of `t`. */
+export function onesLike(t: Tensor, options?: CreationOptions): Tensor {
+  return full(t.shape, 1, likeOptions(t, options, "onesLike"));
+}
+
+/** `value` everywhere, with the shape (and, unless given, the dtype) of `t`. */
+export function fullLike(t: Tensor, value: number | boolean, options?: CreationOptions): Tensor {
+  return full(t.shape, value, likeOptions(t, options, "fullLike"));
+}
+
+/** A scalar (0-dim) tensor. */
+export function scalar(value: number | boolean, dtype: DType): Tensor {
+  return full([], value, { dtype });
+}
+
+function checkFinite(x: unknown, name: string, where: string): number {
+  if (typeof x !== "number" || !Number.isFinite(x)) throw new TypeError(`${where}: ${name} must be a finite number, got ${describe(x)}`);
+  return x;
+}
+
+/**
+ * Values from `start` (inclusive) to `end` (exclusive) spaced by `step`; `arange(n)` is 0..n-1.
+ * The dtype is int32 when all arguments are integers, else the default float dtype.
+ */
+export function arange(startOrEnd: number, end?: number, step = 1, options?: CreationOptions): Tensor {
+  const start = end === undefined ? 0 : checkFinite(startOrEnd, "start", "arange");
+  const stop = end === undefined ? checkFinite(startOrEnd, "end", "arange") : checkFinite(end, "end", "arange");
+  checkFinite(step, "step", "arange");
+  if (step === 0) throw new RangeError("arange: step must be non-zero");
+  if ((stop - start) / step < 0) throw new RangeError(`arange: upper bound ${stop} and lower bound ${start} inconsistent with step sign ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const allInt = [start, stop, step].every(Number.isInteger);
+  const dtype = dtypeOption(options, allInt ? "int32" : getDefaultDtype(), "arange");
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return finish(Tensor.fromData(data, [n], dtype), options, "arange");
+}
+
+/** `steps` values evenly spaced from `start` to `end`, both included. */
+export function linspace(start: number, end: number, steps: number, options?: CreationOptions): Tensor {
+  checkFinite(start, "start", "linspace");
+  checkFinite(end, "end", "linspace");
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${describe(steps)}`);
+  const dtype = dtypeOption(options, getDefaultDtype(), "linspace");
+  const data = allocate(dtype, steps);
+  const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Symmetric evaluation from both ends, as PyTorch does, so that the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  return finish(Tensor.fromData(data, [steps], dtype), options, "linspace");
+}
+
+/** The `n` x `m` identity matrix (`m` defaults to `n`). */
+export function eye(n: number, m: number = n, options?: CreationOptions): Tensor {
+  const s = checkShape([n, m], "eye");
+  const dtype = dtypeOption(options, getDefaultDtype(), "eye");
+  const data = allocate(dtype, s[0]! * s[1]!);
+  for (let i = 0; i < Math.min(s[0]!, s[1]!); i++) data[i * s[1]! + i] = 1;
+  return finish(Tensor.fromData(data, s, dtype), options, "eye");
+}
+
+function randomFill(shape: Shape, options: RandomOptions | undefined, where: string, draw: (g: Generator, dtype: DType) => number, fallback?: DType): Tensor {
+  const s = checkShape(shape, where);
+  const dtype = dtypeOption(options, fallback ?? getDefaultDtype(), where);
+  const generator = options?.generator ?? defaultGenerator;
+  if (!(generator instanceof Generator)) throw new TypeError(`${where}: generator must be a Generator, got ${describe(generator)}`);
+  const data = allocate(dtype, numelOf(s));
+  for (let i = 0; i < data.length; i++) data[i] = draw(generator, dtype);
+  return finish(Tensor.fromData(data, s, dtype), options, where);
+}
+
+function floatOnly(dtype: DType, where: string): void {
+  if (!isFloatingDtype(dtype)) throw new TypeError(`${where}: dtype must be float32 or float64, got ${dtype}`);
+}
+
+/** Uniform samples in [0, 1) from the seeded generator (see {@link manualSeed}). */
+export function rand(shape: Shape, options?: RandomOptions): Tensor {
+  return randomFill(shape, options, "rand", (g, dtype) => {
+    floatOnly(dtype, "rand");
+    return dtype === "float32" ? g.nextFloat32() : g.nextFloat64();
+  });
+}
+
+/** Standard normal samples from the seeded generator. */
+export function randn(shape: Shape, options?: RandomOptions): Tensor {
+  return randomFill(shape, options, "randn", (g, dtype) => {
+    floatOnly(dtype, "randn");
+    return g.nextNormal();
+  });
+}
+
+/** Uniform integers in [low, high) (int32 unless another dtype is given). */
+export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError(`randint: low and high must be integers, got ${describe(low)} and ${describe(high)}`);
+  if (high <= low) throw new RangeError(`randint: high (${high}) must be greater than low (${low})`);
+  return randomFill(shape, options, "randint", (g) => g.nextInt(low, high), "int32");
+}
+
+/** {@link rand} with the shape (and, unless given, the dtype) of `t`. */
+export function randLike(t: Tensor, options?: RandomOptions): Tensor {
+  return rand(t.shape, { ...options, ...likeOptions(t, options, "randLike") });
+}
+
+/** {@link randn} with the shape (and, unless given, the dtype) of `t`. */
+export function randnLike(t: Tensor, options?: RandomOptions): Tensor {
+  return randn(t.shape, { ...options, ...likeOptions(t, options, "randnLike") });
+}
+
+/** {@link randint} with the shape (and, unless given, the dtype) of `t`. */
+export function randintLike(t: Tensor, low: number, high: number, options?: RandomOptions): Tensor {
+  return randint(low, high, t.shape, { ...options, ...likeOptions(t, options, "randintLike") });
+}

@@ -1,0 +1,235 @@
+/**
+ * In-place ops (PyTorch's trailing underscore). Each writes into the tensor's storage (reaching the
+ * base of a view), bumps the shared version counter, and, when autograd is recording, re-bases the
+ * tensor's history as PyTorch does:
+ * - on a leaf that requires grad it throws (the leaf's value is the variable being differentiated);
+ * - on a non-view tensor the op is recorded out of place on a snapshot that carries the old history,
+ *   and the tensor adopts the result's history;
+ * - on a view the write is recorded as a copy of the whole base with the view's region replaced
+ *   (`CopySlices`), so the base's history, and that of every view of it, stays correct.
+ * @module
+ */
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { describe, promoteTypes } from "../dtype.js";
+import { scatterInto } from "../kernels/elementwise.js";
+import { broadcastPositions } from "../kernels/strided.js";
+import { formatShape, sameShape } from "../shape.js";
+import { Storage } from "../storage.js";
+import { Tensor, type TensorOrScalar } from "../tensor.js";
+import { add, div, maximum, mul, pow, sub, where, lt } from "./binary.js";
+import { clamp, neg, reciprocal, sqrt, cast } from "./unary.js";
+import { clone, extract, expand, refreshViewHistory, scatterView } from "./movement.js";
+import { full, zerosLike } from "./creation.js";
+import { record } from "../autograd/record.js";
+import { checkTensor, strided } from "./operands.js";
+
+/** A copy of `t`'s values that carries `t`'s autograd identity (its history, or its leaf-ness). */
+function snapshot(t: Tensor): Tensor {
+  const copy = new Tensor(new Storage(t.values().slice()), t.shape, contiguousOf(t), 0, t.dtype);
+  if (t.isLeaf) {
+    if (t.requiresGrad) return t; // only reachable for a base that is a leaf needing grad; caught earlier
+    return copy;
+  }
+  copy.setHistory(t.gradFn);
+  return copy;
+}
+
+function contiguousOf(t: Tensor): number[] {
+  const strides: number[] = [];
+  let s = 1;
+  for (let i = t.ndim - 1; i >= 0; i--) {
+    strides.unshift(s);
+    s *= Math.max(t.shape[i]!, 1);
+  }
+  return strides;
+}
+
+/** Check that a result may be written into `self`: same shape, and a dtype `self` can hold. */
+function checkResult(self: Tensor, result: Tensor, op: string): void {
+  if (!sameShape(result.shape, self.shape)) {
+    throw new RangeError(`${op}: output with shape ${formatShape(self.shape)} doesn't match the broadcast shape ${formatShape(result.shape)}`);
+  }
+  if (promoteTypes(result.dtype, self.dtype) !== self.dtype) {
+    throw new TypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
+  }
+}
+
+/** Write `values` into `self`'s elements and bump the version counter. */
+function writeValues(self: Tensor, values: Tensor): void {
+  scatterInto(strided(self), values.values());
+  self.bumpVersion();
+}
+
+/**
+ * Run `compute(current value of self)` and store the result into `self`, with the autograd
+ * bookkeeping described in the module comment. `others` are the op's tensor operands.
+ */
+function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>, compute: (current: Tensor) => Tensor): Tensor {
+  checkTensor(self, op, "self");
+  const recording = isGradEnabled();
+  if (recording && self.isLeaf && self.requiresGrad && self.base === null) {
+    throw new Error(
+      `${op}: a leaf tensor that requires grad is being used in an in-place operation. ` +
+        `Wrap the update in noGrad(() => ...) (as optimizers do), or work on a non-leaf copy (x.clone()).`,
+    );
+  }
+  if (recording && self.base !== null && self.base.isLeaf && self.base.requiresGrad) {
+    throw new Error(`${op}: a view of a leaf tensor that requires grad is being used in an in-place operation. Wrap the update in noGrad(() => ...).`);
+  }
+  const tracking = recording && (self.requiresGrad || others.some((o) => o !== null && o.requiresGrad));
+  if (!tracking) {
+    const result = noGrad(() => compute(self));
+    checkResult(self, result, op);
+    writeValues(self, result);
+    return self;
+  }
+  if (self.base === null) {
+    const result = cast(compute(snapshot(self)), self.dtype);
+    checkResult(self, result, op);
+    writeValues(self, result);
+    self.setHistory(result.gradFn);
+    return self;
+  }
+  const base = self.base;
+  const geometry = { shape: self.shape.slice(), strides: self.strides.slice(), offset: self.offset - base.offset };
+  const baseBefore = snapshot(base);
+  const region = cast(compute(extract(baseBefore, geometry)), self.dtype);
+  checkResult(self, region, op);
+  const baseAfter = scatterView(baseBefore, region, geometry);
+  writeValues(base, baseAfter);
+  base.setHistory(baseAfter.gradFn);
+  refreshViewHistory(self);
+  return self;
+}
+
+function operand(other: TensorOrScalar): Tensor | null {
+  return other instanceof Tensor ? other : null;
+}
+
+/** `self += alpha * other`. */
+export function add_<T extends Tensor>(self: T, other: TensorOrScalar, options?: { alpha?: number }): T {
+  return inPlace(self, "add_", [operand(other)], (x) => add(x, other, options)) as T;
+}
+
+/** `self -= alpha * other`. */
+export function sub_<T extends Tensor>(self: T, other: TensorOrScalar, options?: { alpha?: number }): T {
+  return inPlace(self, "sub_", [operand(other)], (x) => sub(x, other, options)) as T;
+}
+
+/** `self *= other`. */
+export function mul_<T extends Tensor>(self: T, other: TensorOrScalar): T {
+  return inPlace(self, "mul_", [operand(other)], (x) => mul(x, other)) as T;
+}
+
+/** `self /= other`. */
+export function div_<T extends Tensor>(self: T, other: TensorOrScalar): T {
+  return inPlace(self, "div_", [operand(other)], (x) => div(x, other)) as T;
+}
+
+function checkValue(options: { value?: number } | undefined, op: string): number {
+  const value = options?.value ?? 1;
+  if (typeof value !== "number") throw new TypeError(`${op}: value must be a number, got ${describe(value)}`);
+  return value;
+}
+
+/** `self += value * t1 * t2`. */
+export function addcmul_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, options?: { value?: number }): T {
+  checkTensor(t1, "addcmul_", "tensor1");
+  checkTensor(t2, "addcmul_", "tensor2");
+  const value = checkValue(options, "addcmul_");
+  return inPlace(self, "addcmul_", [t1, t2], (x) => add(x, mul(t1, t2), { alpha: value })) as T;
+}
+
+/** `self += value * t1 / t2`. */
+export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, options?: { value?: number }): T {
+  checkTensor(t1, "addcdiv_", "tensor1");
+  checkTensor(t2, "addcdiv_", "tensor2");
+  const value = checkValue(options, "addcdiv_");
+  return inPlace(self, "addcdiv_", [t1, t2], (x) => add(x, div(t1, t2), { alpha: value })) as T;
+}
+
+/**
+ * `self += weight * (end - self)`, evaluated as PyTorch does for accuracy near weight 1:
+ * `weight < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight)`.
+ */
+export function lerp_<T extends Tensor>(self: T, end: Tensor, weight: TensorOrScalar): T {
+  checkTensor(end, "lerp_", "end");
+  if (typeof weight !== "number" && !(weight instanceof Tensor)) throw new TypeError(`lerp_: weight must be a number or a Tensor, got ${describe(weight)}`);
+  return inPlace(self, "lerp_", [end, operand(weight)], (x) => {
+    const diff = sub(end, x);
+    if (typeof weight === "number") {
+      return weight < 0.5 ? add(x, mul(diff, weight)) : sub(end, mul(diff, 1 - weight));
+    }
+    return where(lt(weight.abs(), 0.5), add(x, mul(diff, weight)), sub(end, mul(diff, sub(1, weight))));
+  }) as T;
+}
+
+/** Copy `src` (broadcast to `self`'s shape, cast to its dtype) into `self`. */
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  checkTensor(src, "copy_", "src");
+  return inPlace(self, "copy_", [src], (x) => keepHistory(clone(cast(expand(src, x.shape), x.dtype)), x)) as T;
+}
+
+/** Set every element to `value` (a number, boolean or 0-dim tensor). */
+export function fill_<T extends Tensor>(self: T, value: number | boolean | Tensor): T {
+  if (value instanceof Tensor) {
+    if (value.numel() !== 1) throw new RangeError(`fill_: only supports a 0-dim value tensor, but got a tensor with ${value.ndim} dimensions`);
+    return copy_(self, value.reshape([]));
+  }
+  if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`fill_: value must be a number, boolean or Tensor, got ${describe(value)}`);
+  return inPlace(self, "fill_", [], (x) => keepHistory(full(x.shape, value, { dtype: x.dtype }), x)) as T;
+}
+
+/**
+ * A result that overwrites every element still belongs to the graph of the tensor it replaced
+ * (with zero gradient), so `requiresGrad` stays true as in PyTorch.
+ */
+function keepHistory(result: Tensor, replaced: Tensor): Tensor {
+  if (result.requiresGrad) return result;
+  return record(result, "FillBackward", [replaced], (g) => [zerosLike(g)]);
+}
+
+/** Clamp in place. */
+export function clamp_<T extends Tensor>(self: T, min?: number | null, max?: number | null): T {
+  return inPlace(self, "clamp_", [], (x) => clamp(x, min, max)) as T;
+}
+
+/** Negate in place. */
+export function neg_<T extends Tensor>(self: T): T {
+  return inPlace(self, "neg_", [], (x) => neg(x)) as T;
+}
+
+/** `self = self ** exponent`. */
+export function pow_<T extends Tensor>(self: T, exponent: TensorOrScalar): T {
+  return inPlace(self, "pow_", [operand(exponent)], (x) => pow(x, exponent)) as T;
+}
+
+/** Square root in place. */
+export function sqrt_<T extends Tensor>(self: T): T {
+  return inPlace(self, "sqrt_", [], (x) => sqrt(x)) as T;
+}
+
+/** `self = 1 / self`. */
+export function reciprocal_<T extends Tensor>(self: T): T {
+  return inPlace(self, "reciprocal_", [], (x) => reciprocal(x)) as T;
+}
+
+/** `self = maximum(self, other)`. */
+export function maximum_<T extends Tensor>(self: T, other: TensorOrScalar): T {
+  return inPlace(self, "maximum_", [operand(other)], (x) => maximum(x, other)) as T;
+}
+
+/**
+ * @internal `dst += src` on raw values, no autograd and no version bump (gradient accumulation into a
+ * `.grad` the engine owns).
+ */
+export function addInPlaceRaw(dst: Tensor, src: Tensor): void {
+  const d = dst.storage.data;
+  const values = src.values();
+  if (dst.isContiguous() && dst.offset === 0 && d.length === values.length) {
+    for (let i = 0; i < values.length; i++) d[i] += values[i]!;
+    return;
+  }
+  const pos = broadcastPositions(strided(dst), dst.shape);
+  for (let i = 0; i < pos.length; i++) d[pos[i]!] += values[i]!;
+}

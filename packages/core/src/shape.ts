@@ -1,0 +1,97 @@
+/**
+ * Shapes, strides, dimension arguments and broadcasting.
+ * @module
+ */
+import { describe } from "./dtype.js";
+
+/** A tensor's shape: one non-negative integer size per dimension. */
+export type Shape = readonly number[];
+
+/** Number of elements of a tensor of this shape (1 for a 0-dim tensor). */
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C order) strides for `shape`. */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= Math.max(shape[i]!, 1);
+  }
+  return strides;
+}
+
+/** `[2,3]`-style rendering used in every error message. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** Validate a shape coming from an untyped caller: an array of non-negative integers. */
+export function checkShape(shape: unknown, where: string): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be an array of integers, got ${describe(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${where}: shape must contain non-negative integers, got ${describe(d)} in ${JSON.stringify(shape)}`);
+    }
+  }
+  return shape.slice();
+}
+
+/** Whether two shapes are equal. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The shape two shapes broadcast to (NumPy/PyTorch rules: align trailing dims; sizes must be equal or 1).
+ * @throws RangeError naming both shapes and the offending dimension.
+ */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)]!;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast (dimension ${i}: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Resolve a possibly negative dimension index against `ndim` dims.
+ * A 0-dim tensor accepts dims 0 and -1, as in PyTorch.
+ */
+export function normalizeDim(dim: unknown, ndim: number, op: string): number {
+  if (typeof dim !== "number" || !Number.isInteger(dim)) {
+    throw new TypeError(`${op}: dim must be an integer, got ${describe(dim)}`);
+  }
+  const size = Math.max(ndim, 1);
+  if (dim < -size || dim >= size) {
+    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s) (expected ${-size}..${size - 1})`);
+  }
+  return dim < 0 ? dim + size : dim;
+}
+
+/** Resolve a `dim` argument that may be a number, a list or undefined (= every dim), sorted and unique. */
+export function normalizeDims(dim: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+  if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = Array.isArray(dim) ? dim : [dim];
+  const out = new Set<number>();
+  for (const d of list) {
+    const n = normalizeDim(d, ndim, op);
+    if (out.has(n)) throw new RangeError(`${op}: dim ${d} appears more than once in ${JSON.stringify(dim)}`);
+    out.add(n);
+  }
+  return [...out].filter((d) => d < ndim).sort((x, y) => x - y);
+}

@@ -1,0 +1,628 @@
+/**
+ * The Tensor class: a strided view of a typed-array storage plus its place on the tape.
+ * Methods are thin wrappers over the op functions in `ops/`, so both `x.add(y)` and `add(x, y)` work.
+ * @module
+ */
+import { AccumulateGrad, Node, type TensorHook } from "./autograd/node.js";
+import { type DType, type TypedArray, allocate, describe, isFloatingDtype } from "./dtype.js";
+import { type Shape, contiguousStrides, formatShape, numelOf, sameShape } from "./shape.js";
+import { Storage } from "./storage.js";
+import * as creation from "./ops/creation.js";
+import * as unary from "./ops/unary.js";
+import * as binary from "./ops/binary.js";
+import * as movement from "./ops/movement.js";
+import * as inplace from "./ops/inplace.js";
+import * as reduce from "./ops/reduce.js";
+import { runBackward } from "./autograd/engine.js";
+
+/** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** Options of {@link Tensor.backward}. */
+export interface BackwardOptions {
+  /** Keep saved tensors so the graph can be traversed again. Defaults to `createGraph`. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives. */
+  createGraph?: boolean;
+  /** Accumulate only into these leaves. */
+  inputs?: Tensor[];
+}
+
+/** A handle returned by hook registrations; `remove()` is idempotent. */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+/** Something a binary op accepts as its other operand. */
+export type TensorOrScalar = Tensor | number | boolean;
+
+/** A slice along one dimension for {@link Tensor.slice}: `[start, end, step]`, any part may be omitted. */
+export type SliceSpec = number | null | readonly [number?, number?, number?];
+
+/**
+ * An n-dimensional array of float32, float64, int32 or bool values that can record the operations
+ * applied to it, for reverse-mode differentiation.
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * x.grad?.tolist(); // [[2, 4], [6, 8]]
+ */
+export class Tensor {
+  /** @internal */ readonly storage: Storage;
+  /** Size of each dimension. */
+  readonly shape: Shape;
+  /** Element step of each dimension in `storage` (0 for broadcast dims). */
+  readonly strides: readonly number[];
+  /** Index of the first element in `storage`. */
+  readonly offset: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** @internal the root tensor that owns the storage, for views; null otherwise. */
+  readonly base: Tensor | null;
+
+  private leafRequiresGrad = false;
+  private history: Node | null = null;
+  private historyVersion = 0;
+  private accumulator: AccumulateGrad | null = null;
+  private gradValue: Tensor | null = null;
+  /** @internal hooks of a leaf tensor, run before its gradient is accumulated. */
+  readonly leafHooks: TensorHook[] = [];
+  private retains = false;
+
+  /** @internal use the creation functions (`tensor`, `zeros`, ...) instead. */
+  constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, dtype: DType, base: Tensor | null = null) {
+    this.storage = storage;
+    this.shape = Object.freeze(shape.slice());
+    this.strides = Object.freeze(strides.slice());
+    this.offset = offset;
+    this.dtype = dtype;
+    this.base = base;
+  }
+
+  /** @internal a new contiguous tensor owning `data`. */
+  static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+    if (data.length !== numelOf(shape)) {
+      throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
+    }
+    return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of dimensions (PyTorch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  numel(): number {
+    return numelOf(this.shape);
+  }
+  /** The shape, or the size of one dimension. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return this.shape.slice();
+    return this.shape[movement.dimIndex(dim, this.ndim, "size")]!;
+  }
+  /** Whether the elements are laid out in row-major order without gaps. */
+  isContiguous(): boolean {
+    const expected = contiguousStrides(this.shape);
+    for (let i = 0; i < this.shape.length; i++) {
+      if (this.shape[i]! > 1 && this.strides[i] !== expected[i]) return false;
+    }
+    return true;
+  }
+  /** Whether this is float32 or float64. */
+  isFloatingPoint(): boolean {
+    return isFloatingDtype(this.dtype);
+  }
+  /** The in-place modification counter, shared with every view of the same storage. */
+  get version(): number {
+    return this.storage.version;
+  }
+  /** @internal bump the version counter after writing into the storage. */
+  bumpVersion(): void {
+    this.storage.version++;
+  }
+
+  // ---------------------------------------------------------------- autograd state
+
+  /** Whether gradients are tracked for this tensor (a leaf that asked for it, or the result of a tracked op). */
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.gradFn !== null;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /**
+   * Set whether a leaf tensor requires grad; returns `this`.
+   * @throws Error on a non-leaf tensor asked to stop requiring grad, or a non-float tensor asked to require it.
+   */
+  requiresGrad_(flag = true): this {
+    if (typeof flag !== "boolean") throw new TypeError(`requiresGrad_: flag must be a boolean, got ${describe(flag)}`);
+    if (!this.isLeaf) {
+      if (!flag) {
+        throw new Error(
+          "requiresGrad_: you can only change requiresGrad flags of leaf tensors; use detach() to get a tensor that does not require grad",
+        );
+      }
+      return this;
+    }
+    if (flag && !this.isFloatingPoint()) {
+      throw new TypeError(`requiresGrad_: only floating point tensors can require gradients, but this tensor is ${this.dtype}`);
+    }
+    this.leafRequiresGrad = flag;
+    return this;
+  }
+
+  /** The node that produced this tensor, or null for a leaf. */
+  get gradFn(): Node | null {
+    if (this.base !== null && this.history !== null && this.historyVersion !== this.storage.version) {
+      // The base was modified in place since this view was recorded: re-derive the view from the base.
+      movement.refreshViewHistory(this);
+    }
+    return this.history;
+  }
+
+  /** Whether this tensor is a leaf of the graph (created by the user, not by a tracked op). */
+  get isLeaf(): boolean {
+    return this.history === null;
+  }
+
+  /** @internal attach the node that produced this tensor. */
+  setHistory(node: Node | null): void {
+    this.history = node;
+    this.historyVersion = this.storage.version;
+    if (node !== null) this.leafRequiresGrad = false;
+  }
+
+  /** @internal the node gradients for this tensor flow into: its gradFn, or its accumulator if a leaf. */
+  historyNode(): Node {
+    const fn = this.gradFn;
+    if (fn !== null) return fn;
+    if (this.accumulator === null) this.accumulator = new AccumulateGrad(this);
+    return this.accumulator;
+  }
+
+  /** The accumulated gradient (assignable: a tensor of the same shape and dtype, or null). */
+  get grad(): Tensor | null {
+    return this.gradValue;
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) {
+      throw new TypeError(`grad: assigned value must be a Tensor or null, got ${describe(value)}`);
+    }
+    if (value !== null && (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype)) {
+      throw new TypeError(
+        `grad: assigned gradient has shape ${formatShape(value.shape)} and dtype ${value.dtype}, but the tensor has shape ${formatShape(this.shape)} and dtype ${this.dtype}`,
+      );
+    }
+    this.gradValue = value;
+  }
+
+  /** Whether a non-leaf tensor keeps its gradient in `.grad` (see {@link Tensor.retainGrad}). */
+  get retainsGrad(): boolean {
+    return this.retains;
+  }
+
+  /** Keep the gradient of this non-leaf tensor in `.grad` after backward (leaves always keep theirs). */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
+    if (this.isLeaf) return;
+    this.retains = true;
+    this.gradFn!.retainGradOf = this;
+  }
+
+  /** @internal add a gradient into `.grad` (a fresh, contiguous copy unless building a graph). */
+  accumulateGrad(g: Tensor, createGraph: boolean): void {
+    const incoming = createGraph ? g : g.detach();
+    if (this.gradValue === null) {
+      this.gradValue = createGraph ? incoming : incoming.clone();
+    } else if (createGraph || this.gradValue.requiresGrad) {
+      this.gradValue = this.gradValue.add(incoming);
+    } else {
+      inplace.addInPlaceRaw(this.gradValue, incoming);
+    }
+  }
+
+  /**
+   * Register a hook called with this tensor's gradient during backward; it may return a replacement.
+   * @returns a handle whose `remove()` unregisters the hook (idempotent).
+   */
+  registerHook(hook: TensorHook): RemovableHandle {
+    if (typeof hook !== "function") throw new TypeError(`registerHook: hook must be a function, got ${describe(hook)}`);
+    if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    const list = this.isLeaf ? this.leafHooks : this.gradFn!.tensorHooks;
+    list.push(hook);
+    return {
+      remove: () => {
+        const i = list.indexOf(hook);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
+  }
+
+  /**
+   * Compute the gradient of this tensor with respect to the graph leaves and accumulate it in their `.grad`.
+   * @param gradient the gradient of some final scalar w.r.t. this tensor; may be omitted for a one-element tensor.
+   * @throws Error if this tensor does not require grad, or a non-scalar tensor is given no gradient.
+   */
+  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    if (!this.requiresGrad) {
+      throw new Error("backward: element 0 of tensors does not require grad and does not have a gradFn");
+    }
+    const seed = defaultGradient(this, gradient ?? undefined, "backward");
+    const createGraph = options.createGraph ?? false;
+    const inputs = options.inputs;
+    let accumulateOnly: Set<Node> | null = null;
+    if (inputs !== undefined) {
+      if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError("backward: inputs must be a non-empty array of tensors");
+      accumulateOnly = new Set(inputs.map((t, i) => {
+        if (!(t instanceof Tensor) || !t.requiresGrad) throw new Error(`backward: inputs[${i}] must be a tensor that requires grad`);
+        return t.historyNode();
+      }));
+    }
+    runBackward([this.historyNode()], [seed], {
+      retainGraph: options.retainGraph ?? createGraph,
+      createGraph,
+      captureNodes: null,
+      accumulateOnly,
+    });
+  }
+
+  /** A tensor sharing storage with this one but detached from the graph (never requires grad). */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype, this.base);
+  }
+
+  /** Detach this tensor from the graph in place (it becomes a leaf that does not require grad). */
+  detach_(): this {
+    if (this.base !== null && this.history !== null) {
+      throw new Error("detach_: can't detach views in-place; use detach() instead");
+    }
+    this.history = null;
+    this.leafRequiresGrad = false;
+    return this;
+  }
+
+  // ---------------------------------------------------------------- data access
+
+  /** @internal the values in row-major order; the storage itself when already contiguous (do not write). */
+  values(): TypedArray {
+    const n = this.numel();
+    if (this.offset === 0 && this.storage.data.length === n && this.isContiguous()) return this.storage.data;
+    return movement.gatherValues(this);
+  }
+
+  /** A row-major copy of the values as a typed array (`Uint8Array` for bool). */
+  dataSync(): TypedArray {
+    const v = this.values();
+    return v === this.storage.data ? v.slice() : v;
+  }
+
+  /** The single value of a one-element tensor (a boolean for bool tensors). */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new RangeError(`item: a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a scalar`);
+    }
+    return this.storage.data[this.offset]!;
+  }
+
+  /** The values as nested arrays (booleans for bool tensors, a plain number for 0-dim tensors). */
+  tolist(): NestedArray {
+    const v = this.values();
+    const isBool = this.dtype === "bool";
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.shape.length) return isBool ? v[start] !== 0 : v[start]!;
+      const out: NestedArray[] = [];
+      const step = numelOf(this.shape.slice(dim + 1));
+      for (let i = 0; i < this.shape[dim]!; i++) out.push(build(dim + 1, start + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A readable rendering, e.g. `tensor([[1, 2], [3, 4]], dtype=float32, gradFn=MulBackward)`. */
+  toString(): string {
+    const body = JSON.stringify(this.tolist());
+    const fn = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ", requiresGrad=true" : "";
+    return `tensor(${body}, shape=${formatShape(this.shape)}, dtype=${this.dtype}${fn})`;
+  }
+
+  // ---------------------------------------------------------------- conversion and copies
+
+  /** A copy with its own storage, recorded on the tape (gradient flows back to this tensor). */
+  clone(): Tensor {
+    return movement.clone(this);
+  }
+  /** This tensor if already contiguous, else a contiguous copy (differentiable). */
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : movement.clone(this);
+  }
+  /** Convert to another dtype (returns `this` when the dtype already matches; differentiable between floats). */
+  to(options: { dtype: DType } | DType): Tensor {
+    const dtype = typeof options === "string" ? options : options?.dtype;
+    return unary.cast(this, dtype);
+  }
+  /** Convert to float32. */
+  float(): Tensor {
+    return unary.cast(this, "float32");
+  }
+  /** Convert to float64. */
+  double(): Tensor {
+    return unary.cast(this, "float64");
+  }
+  /** Convert to int32 (truncating toward zero). */
+  int(): Tensor {
+    return unary.cast(this, "int32");
+  }
+  /** Convert to bool (non-zero is true). */
+  bool(): Tensor {
+    return unary.cast(this, "bool");
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  add(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
+    return binary.add(this, other, options);
+  }
+  sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
+    return binary.sub(this, other, options);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return binary.mul(this, other);
+  }
+  div(other: TensorOrScalar): Tensor {
+    return binary.div(this, other);
+  }
+  /** `this ** exponent` for a tensor or scalar exponent. */
+  pow(exponent: TensorOrScalar): Tensor {
+    return binary.pow(this, exponent);
+  }
+  maximum(other: TensorOrScalar): Tensor {
+    return binary.maximum(this, other);
+  }
+  minimum(other: TensorOrScalar): Tensor {
+    return binary.minimum(this, other);
+  }
+  eq(other: TensorOrScalar): Tensor {
+    return binary.eq(this, other);
+  }
+  ne(other: TensorOrScalar): Tensor {
+    return binary.ne(this, other);
+  }
+  lt(other: TensorOrScalar): Tensor {
+    return binary.lt(this, other);
+  }
+  le(other: TensorOrScalar): Tensor {
+    return binary.le(this, other);
+  }
+  gt(other: TensorOrScalar): Tensor {
+    return binary.gt(this, other);
+  }
+  ge(other: TensorOrScalar): Tensor {
+    return binary.ge(this, other);
+  }
+  logicalAnd(other: TensorOrScalar): Tensor {
+    return binary.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorOrScalar): Tensor {
+    return binary.logicalOr(this, other);
+  }
+  logicalXor(other: TensorOrScalar): Tensor {
+    return binary.logicalXor(this, other);
+  }
+  logicalNot(): Tensor {
+    return unary.logicalNot(this);
+  }
+  /** Elementwise choice: this where `condition` is true, else `other`. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return binary.where(condition, this, other);
+  }
+  neg(): Tensor {
+    return unary.neg(this);
+  }
+  exp(): Tensor {
+    return unary.exp(this);
+  }
+  log(): Tensor {
+    return unary.log(this);
+  }
+  log1p(): Tensor {
+    return unary.log1p(this);
+  }
+  sqrt(): Tensor {
+    return unary.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return unary.rsqrt(this);
+  }
+  abs(): Tensor {
+    return unary.abs(this);
+  }
+  sign(): Tensor {
+    return unary.sign(this);
+  }
+  tanh(): Tensor {
+    return unary.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return unary.sigmoid(this);
+  }
+  relu(): Tensor {
+    return unary.relu(this);
+  }
+  reciprocal(): Tensor {
+    return unary.reciprocal(this);
+  }
+  sin(): Tensor {
+    return unary.sin(this);
+  }
+  cos(): Tensor {
+    return unary.cos(this);
+  }
+  erf(): Tensor {
+    return unary.erf(this);
+  }
+  square(): Tensor {
+    return binary.mul(this, this);
+  }
+  /** Clamp into `[min, max]`; either bound may be omitted (null). */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return unary.clamp(this, min, max);
+  }
+
+  // ---------------------------------------------------------------- views and shape
+
+  reshape(...shape: Array<number | readonly number[]>): Tensor {
+    return movement.reshape(this, movement.flattenShapeArgs(shape));
+  }
+  /** Like reshape, but never copies: throws if the strides make a view impossible. */
+  view(...shape: Array<number | readonly number[]>): Tensor {
+    return movement.view(this, movement.flattenShapeArgs(shape));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return movement.transpose(this, dim0, dim1);
+  }
+  permute(...dims: Array<number | readonly number[]>): Tensor {
+    return movement.permute(this, movement.flattenShapeArgs(dims));
+  }
+  /** Transpose of a tensor with at most 2 dims. */
+  t(): Tensor {
+    return movement.t(this);
+  }
+  /** All dims reversed (PyTorch's `.T`, for 0-2 dims). */
+  get T(): Tensor {
+    return movement.t(this);
+  }
+  /** The last two dims swapped (batched matrix transpose). */
+  get mT(): Tensor {
+    return movement.transpose(this, -2, -1);
+  }
+  unsqueeze(dim: number): Tensor {
+    return movement.unsqueeze(this, dim);
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return movement.squeeze(this, dim);
+  }
+  /** Broadcast to a larger shape without copying (-1 keeps a size). */
+  expand(...shape: Array<number | readonly number[]>): Tensor {
+    return movement.expand(this, movement.flattenShapeArgs(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return movement.expand(this, other.shape);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return movement.flatten(this, startDim, endDim);
+  }
+  /** The `length` elements along `dim` starting at `start`, as a view. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return movement.narrow(this, dim, start, length);
+  }
+  /** Index `dim` at `index`, removing that dim (a view). */
+  select(dim: number, index: number): Tensor {
+    return movement.select(this, dim, index);
+  }
+  /**
+   * Basic indexing, one spec per leading dim: a number selects (and removes the dim), `[start, end, step]`
+   * slices (Python semantics, negative indices allowed), `null` keeps the whole dim.
+   * @example x.slice(null, [0, 4, 2]) // x[:, 0:4:2]
+   */
+  slice(...specs: SliceSpec[]): Tensor {
+    return movement.slice(this, specs);
+  }
+
+  // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
+
+  add_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return inplace.add_(this, other, options);
+  }
+  sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
+    return inplace.sub_(this, other, options);
+  }
+  mul_(other: TensorOrScalar): this {
+    return inplace.mul_(this, other);
+  }
+  div_(other: TensorOrScalar): this {
+    return inplace.div_(this, other);
+  }
+  /** `this += value * t1 * t2`. */
+  addcmul_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    return inplace.addcmul_(this, t1, t2, options);
+  }
+  /** `this += value * t1 / t2`. */
+  addcdiv_(t1: Tensor, t2: Tensor, options?: { value?: number }): this {
+    return inplace.addcdiv_(this, t1, t2, options);
+  }
+  /** `this += weight * (end - this)`. */
+  lerp_(end: Tensor, weight: TensorOrScalar): this {
+    return inplace.lerp_(this, end, weight);
+  }
+  /** Copy `src` (broadcast to this shape) into this tensor. */
+  copy_(src: Tensor): this {
+    return inplace.copy_(this, src);
+  }
+  zero_(): this {
+    return inplace.fill_(this, 0);
+  }
+  fill_(value: number | boolean | Tensor): this {
+    return inplace.fill_(this, value);
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return inplace.clamp_(this, min, max);
+  }
+  neg_(): this {
+    return inplace.neg_(this);
+  }
+  pow_(exponent: TensorOrScalar): this {
+    return inplace.pow_(this, exponent);
+  }
+  sqrt_(): this {
+    return inplace.sqrt_(this);
+  }
+  reciprocal_(): this {
+    return inplace.reciprocal_(this);
+  }
+  maximum_(other: TensorOrScalar): this {
+    return inplace.maximum_(this, other);
+  }
+
+  // ---------------------------------------------------------------- reductions, linalg, indexing, softmax
+
+  /** Sum over `dim` (every dim by default); pairwise summation. */
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.sum(this, { dim, keepdim });
+  }
+  /** Mean over `dim` (every dim by default). */
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce.mean(this, { dim, keepdim });
+  }
+
+  // (methods for the other reductions, linalg, indexing and softmax go below this line)
+}
+
+/** @internal the gradient to seed backward/grad with: `gradient`, or ones for a one-element output. */
+export function defaultGradient(output: Tensor, gradient: Tensor | undefined, where: string): Tensor {
+  if (gradient === undefined) {
+    if (output.numel() !== 1) {
+      throw new Error(`${where}: grad can be implicitly created only for scalar outputs; pass a gradient for the output of shape ${formatShape(output.shape)}`);
+    }
+    return creation.onesLike(output);
+  }
+  if (!(gradient instanceof Tensor)) throw new TypeError(`${where}: gradient must be a Tensor, got ${describe(gradient)}`);
+  if (!sameShape(gradient.shape, output.shape)) {
+    throw new RangeError(`${where}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(output.shape)}`);
+  }
+  return gradient;
+}
+
+/** @internal allocate an uninitialised contiguous tensor. */
+export function emptyTensor(shape: Shape, dtype: DType): Tensor {
+  return Tensor.fromData(allocate(dtype, numelOf(shape)), shape, dtype);
+}
