@@ -8,7 +8,7 @@ export { type Shape, broadcastShapes } from "./shape.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
-export { Node, AccumulateGrad, type GradRule, type TensorHook } from "./autograd/node.js";
+export { Node, AccumulateGrad, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   randLike, randnLike, randintLike, scalar, type CreationOptions, type RandomOptions,

@@ -30,6 +30,7 @@ export interface BackwardOptions {
 
 /** A handle returned by hook registrations; `remove()` is idempotent. */
 export interface RemovableHandle {
+  /** Unregister; calling it again does nothing. */
   remove(): void;
 }
 
@@ -136,6 +137,7 @@ export class Tensor {
   get requiresGrad(): boolean {
     return this.leafRequiresGrad || this.gradFn !== null;
   }
+  /** Setting it is the same as {@link Tensor.requiresGrad_}. */
   set requiresGrad(flag: boolean) {
     this.requiresGrad_(flag);
   }
@@ -194,6 +196,7 @@ export class Tensor {
   get grad(): Tensor | null {
     return this.gradValue;
   }
+  /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype, or null. */
   set grad(value: Tensor | null) {
     if (value !== null && !(value instanceof Tensor)) {
       throw new TypeError(`grad: assigned value must be a Tensor or null, got ${describe(value)}`);
@@ -369,15 +372,19 @@ export class Tensor {
 
   // ---------------------------------------------------------------- elementwise
 
+  /** `this + alpha * other`, broadcasting (see {@link add}). */
   add(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
     return binary.add(this, other, options);
   }
+  /** `this - alpha * other`, broadcasting. */
   sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor {
     return binary.sub(this, other, options);
   }
+  /** Elementwise product, broadcasting. */
   mul(other: TensorOrScalar): Tensor {
     return binary.mul(this, other);
   }
+  /** True division, broadcasting (integer inputs give floats). */
   div(other: TensorOrScalar): Tensor {
     return binary.div(this, other);
   }
@@ -385,39 +392,51 @@ export class Tensor {
   pow(exponent: TensorOrScalar): Tensor {
     return binary.pow(this, exponent);
   }
+  /** Elementwise maximum (ties split the gradient evenly). */
   maximum(other: TensorOrScalar): Tensor {
     return binary.maximum(this, other);
   }
+  /** Elementwise minimum (ties split the gradient evenly). */
   minimum(other: TensorOrScalar): Tensor {
     return binary.minimum(this, other);
   }
+  /** `this == other` elementwise (bool). */
   eq(other: TensorOrScalar): Tensor {
     return binary.eq(this, other);
   }
+  /** `this != other` elementwise (bool). */
   ne(other: TensorOrScalar): Tensor {
     return binary.ne(this, other);
   }
+  /** `this < other` elementwise (bool). */
   lt(other: TensorOrScalar): Tensor {
     return binary.lt(this, other);
   }
+  /** `this <= other` elementwise (bool). */
   le(other: TensorOrScalar): Tensor {
     return binary.le(this, other);
   }
+  /** `this > other` elementwise (bool). */
   gt(other: TensorOrScalar): Tensor {
     return binary.gt(this, other);
   }
+  /** `this >= other` elementwise (bool). */
   ge(other: TensorOrScalar): Tensor {
     return binary.ge(this, other);
   }
+  /** Logical and of the truth values (bool). */
   logicalAnd(other: TensorOrScalar): Tensor {
     return binary.logicalAnd(this, other);
   }
+  /** Logical or of the truth values (bool). */
   logicalOr(other: TensorOrScalar): Tensor {
     return binary.logicalOr(this, other);
   }
+  /** Logical exclusive or of the truth values (bool). */
   logicalXor(other: TensorOrScalar): Tensor {
     return binary.logicalXor(this, other);
   }
+  /** Logical not (bool). */
   logicalNot(): Tensor {
     return unary.logicalNot(this);
   }
@@ -425,51 +444,67 @@ export class Tensor {
   where(condition: Tensor, other: TensorOrScalar): Tensor {
     return binary.where(condition, this, other);
   }
+  /** `-this`. */
   neg(): Tensor {
     return unary.neg(this);
   }
+  /** `e^this`. */
   exp(): Tensor {
     return unary.exp(this);
   }
+  /** Natural logarithm (`log(0) = -Infinity`). */
   log(): Tensor {
     return unary.log(this);
   }
+  /** `log(1 + this)`, accurate near 0. */
   log1p(): Tensor {
     return unary.log1p(this);
   }
+  /** Square root. */
   sqrt(): Tensor {
     return unary.sqrt(this);
   }
+  /** `1 / sqrt(this)`. */
   rsqrt(): Tensor {
     return unary.rsqrt(this);
   }
+  /** Absolute value (gradient 0 at 0). */
   abs(): Tensor {
     return unary.abs(this);
   }
+  /** -1, 0 or 1 elementwise (zero gradient). */
   sign(): Tensor {
     return unary.sign(this);
   }
+  /** Hyperbolic tangent. */
   tanh(): Tensor {
     return unary.tanh(this);
   }
+  /** Logistic sigmoid `1 / (1 + e^-x)`. */
   sigmoid(): Tensor {
     return unary.sigmoid(this);
   }
+  /** `max(this, 0)` (gradient 0 at 0, as PyTorch). */
   relu(): Tensor {
     return unary.relu(this);
   }
+  /** `1 / this`. */
   reciprocal(): Tensor {
     return unary.reciprocal(this);
   }
+  /** Sine. */
   sin(): Tensor {
     return unary.sin(this);
   }
+  /** Cosine. */
   cos(): Tensor {
     return unary.cos(this);
   }
+  /** The error function. */
   erf(): Tensor {
     return unary.erf(this);
   }
+  /** `this * this`. */
   square(): Tensor {
     return binary.mul(this, this);
   }
@@ -480,6 +515,7 @@ export class Tensor {
 
   // ---------------------------------------------------------------- views and shape
 
+  /** A tensor with a new shape (one size may be -1): a view when the strides allow, else a copy. */
   reshape(...shape: Array<number | readonly number[]>): Tensor {
     return movement.reshape(this, movement.flattenShapeArgs(shape));
   }
@@ -487,9 +523,11 @@ export class Tensor {
   view(...shape: Array<number | readonly number[]>): Tensor {
     return movement.view(this, movement.flattenShapeArgs(shape));
   }
+  /** Swap two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
     return movement.transpose(this, dim0, dim1);
   }
+  /** Reorder the dims (a view); `dims[i]` is the input dim that becomes dim i. */
   permute(...dims: Array<number | readonly number[]>): Tensor {
     return movement.permute(this, movement.flattenShapeArgs(dims));
   }
@@ -505,9 +543,11 @@ export class Tensor {
   get mT(): Tensor {
     return movement.transpose(this, -2, -1);
   }
+  /** Insert a size-1 dim at `dim` (a view). */
   unsqueeze(dim: number): Tensor {
     return movement.unsqueeze(this, dim);
   }
+  /** Remove size-1 dims (all, or only those listed). */
   squeeze(dim?: number | readonly number[]): Tensor {
     return movement.squeeze(this, dim);
   }
@@ -515,9 +555,11 @@ export class Tensor {
   expand(...shape: Array<number | readonly number[]>): Tensor {
     return movement.expand(this, movement.flattenShapeArgs(shape));
   }
+  /** Broadcast to the shape of `other` without copying. */
   expandAs(other: Tensor): Tensor {
     return movement.expand(this, other.shape);
   }
+  /** Merge dims `startDim..endDim` into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return movement.flatten(this, startDim, endDim);
   }
@@ -540,15 +582,19 @@ export class Tensor {
 
   // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
 
+  /** In place: `this += alpha * other`. */
   add_(other: TensorOrScalar, options?: { alpha?: number }): this {
     return inplace.add_(this, other, options);
   }
+  /** In place: `this -= alpha * other`. */
   sub_(other: TensorOrScalar, options?: { alpha?: number }): this {
     return inplace.sub_(this, other, options);
   }
+  /** In place: `this *= other`. */
   mul_(other: TensorOrScalar): this {
     return inplace.mul_(this, other);
   }
+  /** In place: `this /= other`. */
   div_(other: TensorOrScalar): this {
     return inplace.div_(this, other);
   }
@@ -568,27 +614,35 @@ export class Tensor {
   copy_(src: Tensor): this {
     return inplace.copy_(this, src);
   }
+  /** In place: set every element to 0. */
   zero_(): this {
     return inplace.fill_(this, 0);
   }
+  /** In place: set every element to `value`. */
   fill_(value: number | boolean | Tensor): this {
     return inplace.fill_(this, value);
   }
+  /** In place: clamp into `[min, max]`. */
   clamp_(min?: number | null, max?: number | null): this {
     return inplace.clamp_(this, min, max);
   }
+  /** In place: negate. */
   neg_(): this {
     return inplace.neg_(this);
   }
+  /** In place: `this = this ** exponent`. */
   pow_(exponent: TensorOrScalar): this {
     return inplace.pow_(this, exponent);
   }
+  /** In place: square root. */
   sqrt_(): this {
     return inplace.sqrt_(this);
   }
+  /** In place: `this = 1 / this`. */
   reciprocal_(): this {
     return inplace.reciprocal_(this);
   }
+  /** In place: `this = maximum(this, other)`. */
   maximum_(other: TensorOrScalar): this {
     return inplace.maximum_(this, other);
   }

@@ -23,7 +23,9 @@ class SavedTensor {
 
 /** The shape and dtype a gradient flowing into an input must have. */
 export interface InputMeta {
+  /** The input's shape. */
   shape: Shape;
+  /** The input's dtype. */
   dtype: DType;
 }
 
@@ -93,7 +95,10 @@ export class Node {
 
 /** The sink node of a leaf tensor that requires grad: the engine accumulates into `variable.grad`. */
 export class AccumulateGrad extends Node {
-  constructor(readonly variable: Tensor) {
+  constructor(
+    /** The leaf whose `.grad` this node accumulates into. */
+    readonly variable: Tensor,
+  ) {
     super("AccumulateGrad", [], [], null, [], { shape: variable.shape, dtype: variable.dtype });
   }
   override get released(): boolean {
