@@ -23,3 +23,5 @@ export {
   clone, reshape, view, transpose, permute, t, unsqueeze, squeeze, expand, flatten, narrow, select, slice,
 } from "./ops/movement.js";
 export { sum, mean, sumToShape, type ReduceOptions } from "./ops/reduce.js";
+export { gradcheck, gradgradcheck, type GradcheckOptions, type GradgradcheckOptions, type GradcheckFunction } from "./autograd/gradcheck.js";
+export { toDot, toMermaid, type GraphExportOptions } from "./autograd/graph-export.js";
