@@ -4,7 +4,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { addRule, divRule, maximumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
+import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
 import { type DType, allocate, describe } from "../dtype.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
 import { broadcastShapes, numelOf } from "../shape.js";
@@ -92,10 +92,7 @@ export function maximum(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 export function minimum(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("minimum", a, b);
   const out = compute("minimum", x, y, dtype, (p, q) => (p !== p || q !== q ? NaN : p < q ? p : q));
-  return record(out, "MinimumBackward", [x, y], (g, [sx, sy]) => {
-    const [gy, gx] = maximumRule(g, sy!, sx!, y.requiresGrad, x.requiresGrad);
-    return [gx, gy];
-  }, [x, y]);
+  return record(out, "MinimumBackward", [x, y], (g, [sx, sy]) => minimumRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
 }
 
 function comparison(op: string, f: (p: number, q: number) => boolean) {

@@ -57,7 +57,6 @@ export function powRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: 
 
 /**
  * d maximum(a, b): the gradient goes to the larger input; at ties it is split evenly (PyTorch's rule).
- * `minimum` uses the same rule with the inputs' roles swapped.
  */
 export function maximumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
   const tie = eq(a, b);
@@ -66,6 +65,17 @@ export function maximumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, nee
   return [
     needA ? sumToShape(where(tie, half, where(gt(a, b), g, zero)), a.shape) : null,
     needB ? sumToShape(where(tie, half, where(lt(a, b), g, zero)), b.shape) : null,
+  ];
+}
+
+/** d minimum(a, b): the gradient goes to the smaller input; at ties it is split evenly. */
+export function minimumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  const tie = eq(a, b);
+  const half = div(g, 2);
+  const zero = zerosLike(g);
+  return [
+    needA ? sumToShape(where(tie, half, where(lt(a, b), g, zero)), a.shape) : null,
+    needB ? sumToShape(where(tie, half, where(gt(a, b), g, zero)), b.shape) : null,
   ];
 }
 
