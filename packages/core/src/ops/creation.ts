@@ -112,25 +112,30 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
   return finish(Tensor.fromData(values, shape, dtype), options, where);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: Shape, value: number | boolean, options?: CreationOptions): Tensor {
-  const s = checkShape(shape, "full");
-  if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`full: value must be a number or boolean, got ${describe(value)}`);
+/** `full` with the name of the public function to use in error messages. */
+function filled(shape: Shape, value: number | boolean, options: CreationOptions | undefined, where: string): Tensor {
+  const s = checkShape(shape, where);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new TypeError(`${where}: value must be a number or boolean, got ${describe(value)}`);
   const fallback: DType = typeof value === "boolean" ? "bool" : getDefaultDtype();
-  const dtype = dtypeOption(options, fallback, "full");
+  const dtype = dtypeOption(options, fallback, where);
   const data = allocate(dtype, numelOf(s));
   data.fill(dtype === "bool" ? (value ? 1 : 0) : Number(value));
-  return finish(Tensor.fromData(data, s, dtype), options, "full");
+  return finish(Tensor.fromData(data, s, dtype), options, where);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number | boolean, options?: CreationOptions): Tensor {
+  return filled(shape, value, options, "full");
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options?: CreationOptions): Tensor {
-  return full(shape, 0, options);
+  return filled(shape, 0, options, "zeros");
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options?: CreationOptions): Tensor {
-  return full(shape, 1, options);
+  return filled(shape, 1, options, "ones");
 }
 
 function likeOptions(t: Tensor, options: CreationOptions | undefined, where: string): CreationOptions {
@@ -192,6 +197,8 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   // Symmetric evaluation from both ends, as PyTorch does, so that the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  // One step is `start` (PyTorch fills it), not the `end` the symmetric formula gives.
+  if (steps === 1) data[0] = start;
   return finish(Tensor.fromData(data, [steps], dtype), options, "linspace");
 }
 

@@ -23,7 +23,8 @@ const category = (d: DType): number => (d === "bool" ? 0 : d === "int32" ? 1 : 2
 
 /**
  * Result dtype of a binary op, following PyTorch: dimensioned tensors decide the width; 0-dim tensors
- * and JS scalars only raise the category (bool → integer → floating).
+ * and JS scalars only raise the category (bool → integer → floating); a 0-dim tensor that does keeps
+ * its dtype, a JS number gives the default float dtype.
  */
 export function resultDtype(a: TensorOrScalar, b: TensorOrScalar): DType {
   if (a instanceof Tensor && b instanceof Tensor) {
@@ -32,7 +33,9 @@ export function resultDtype(a: TensorOrScalar, b: TensorOrScalar): DType {
     if (aDim === bDim) return promoteTypes(a.dtype, b.dtype);
     const [dim, zero] = aDim ? [a, b] : [b, a];
     if (category(zero.dtype) <= category(dim.dtype)) return dim.dtype;
-    return category(zero.dtype) === 2 ? getDefaultDtype() : promoteTypes(dim.dtype, zero.dtype);
+    // PyTorch's combine_categories: a 0-dim tensor of a higher category brings its own dtype
+    // (int32 + 0-dim float64 is float64), unlike a JS number, which brings the default dtype.
+    return promoteTypes(dim.dtype, zero.dtype);
   }
   if (a instanceof Tensor) return promoteWithScalar(a.dtype, b as number | boolean);
   if (b instanceof Tensor) return promoteWithScalar(b.dtype, a as number | boolean);
