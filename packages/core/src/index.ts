@@ -25,3 +25,6 @@ export {
 export { sum, mean, sumToShape, type ReduceOptions } from "./ops/reduce.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradgradcheckOptions, type GradcheckFunction } from "./autograd/gradcheck.js";
 export { toDot, toMermaid, type GraphExportOptions } from "./autograd/graph-export.js";
+export { matmul, dot, outer } from "./ops/linalg.js";
+export { cat, stack, gather, indexSelect, scatterAdd, indexAdd, type IndexAddOptions } from "./ops/indexing.js";
+export { softmax, logSoftmax } from "./ops/softmax.js";

@@ -13,6 +13,9 @@ import * as binary from "./ops/binary.js";
 import * as movement from "./ops/movement.js";
 import * as inplace from "./ops/inplace.js";
 import * as reduce from "./ops/reduce.js";
+import * as linalg from "./ops/linalg.js";
+import * as indexing from "./ops/indexing.js";
+import * as softmaxOps from "./ops/softmax.js";
 import { runBackward } from "./autograd/engine.js";
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
@@ -659,6 +662,43 @@ export class Tensor {
   }
 
   // (methods for the other reductions, linalg, indexing and softmax go below this line)
+
+  /** Matrix product with PyTorch's 1-D and batch-broadcasting rules (see {@link matmul}). */
+  matmul(other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  }
+  /** Dot product of two 1-D tensors (a 0-dim result). */
+  dot(other: Tensor): Tensor {
+    return linalg.dot(this, other);
+  }
+  /** Outer product of two 1-D tensors. */
+  outer(other: Tensor): Tensor {
+    return linalg.outer(this, other);
+  }
+  /** Values along `dim` picked by an int32 `index` of the same number of dims (see {@link gather}). */
+  gather(dim: number, index: Tensor): Tensor {
+    return indexing.gather(this, dim, index);
+  }
+  /** Entries along `dim` picked by a 1-D int32 `index` (see {@link indexSelect}). */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return indexing.indexSelect(this, dim, index);
+  }
+  /** Out-of-place scatter-add of `src` at `index` along `dim` (see {@link scatterAdd}). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return indexing.scatterAdd(this, dim, index, src);
+  }
+  /** Out-of-place `alpha * source` added at `index` along `dim` (see {@link indexAdd}). */
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: indexing.IndexAddOptions): Tensor {
+    return indexing.indexAdd(this, dim, index, source, options);
+  }
+  /** Softmax along `dim`, numerically stable. */
+  softmax(dim: number): Tensor {
+    return softmaxOps.softmax(this, dim);
+  }
+  /** Log-softmax along `dim`, numerically stable. */
+  logSoftmax(dim: number): Tensor {
+    return softmaxOps.logSoftmax(this, dim);
+  }
 }
 
 /** @internal the gradient to seed backward/grad with: `gradient`, or ones for a one-element output. */
