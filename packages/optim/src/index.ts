@@ -9,3 +9,12 @@ export {
   type LoadStateDictPreHook, type LoadStateDictPostHook,
 } from "./optimizer.js";
 export { HookRegistry, RemovableHandle, type HookOptions } from "./hooks.js";
+export { SGD, type SGDOptions, type SGDParamGroup } from "./sgd.js";
+export { Adam, type AdamOptions, type AdamParamGroup } from "./adam.js";
+export { AdamW, type AdamWOptions } from "./adamw.js";
+export { RMSprop, type RMSpropOptions, type RMSpropParamGroup } from "./rmsprop.js";
+export { Adagrad, type AdagradOptions, type AdagradParamGroup } from "./adagrad.js";
+export { sgdUpdate, type SgdUpdateOptions } from "./functional/sgd-update.js";
+export { adamUpdate, type AdamUpdateOptions } from "./functional/adam-update.js";
+export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
+export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
