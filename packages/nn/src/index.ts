@@ -1,1 +1,20 @@
-export {};
+/**
+ * `@tapegrad/nn`: parameters, modules, layers, activations, losses, initialisation and
+ * `functionalCall`, with PyTorch's names and semantics.
+ * @example
+ * import { Linear, Module, F, init, functionalCall } from "@tapegrad/nn";
+ * @packageDocumentation
+ */
+export { Parameter } from "./parameter.js";
+export { Module, type StateDict, type LoadStateDictResult, type RegisterBufferOptions, type NamedMembersOptions } from "./module.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export { Sequential } from "./sequential.js";
+export { ModuleList } from "./module-list.js";
+export { ReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from "./activations.js";
+export { Dropout } from "./dropout.js";
+export { Flatten } from "./flatten.js";
+export { Identity } from "./identity.js";
+export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from "./loss.js";
+export { functionalCall } from "./functional-call.js";
+export * as F from "./functional/index.js";
+export * as init from "./init.js";

@@ -1,0 +1,15 @@
+/**
+ * `F`: the functional forms of layers, activations and losses (PyTorch's `torch.nn.functional`).
+ * @example
+ * import { F } from "@tapegrad/nn";
+ * const loss = F.crossEntropy(F.linear(x, w, b), labels);
+ * @module
+ */
+export { relu, tanh, sigmoid, logSigmoid, gelu, softmax, logSoftmax, type GeluOptions } from "./activations.js";
+export { linear } from "./linear.js";
+export { dropout } from "./dropout.js";
+export { oneHot } from "./one-hot.js";
+export {
+  mseLoss, l1Loss, nllLoss, crossEntropy, binaryCrossEntropyWithLogits,
+  type Reduction, type ReductionOptions, type NllLossOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
+} from "./losses.js";

@@ -1,0 +1,510 @@
+/**
+ * `Module`: the base class of every layer and model, with automatic registration of parameters and
+ * sub-modules, buffers, train/eval mode and state dicts.
+ * @module
+ */
+import { Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
+import { Parameter } from "./parameter.js";
+import { checkFloatDtype, checkOptions, describe, formatShape } from "./util.js";
+
+/** A module's state: dotted name → tensor, in registration order (see {@link Module.stateDict}). */
+export type StateDict = Record<string, Tensor>;
+
+/** What {@link Module.loadStateDict} reports. */
+export interface LoadStateDictResult {
+  /** Keys the module expects that the state dict does not have (always empty when strict). */
+  missingKeys: string[];
+  /** Keys of the state dict the module does not have (always empty when strict). */
+  unexpectedKeys: string[];
+}
+
+/** Options of {@link Module.registerBuffer}. */
+export interface RegisterBufferOptions {
+  /** Whether the buffer is part of the state dict (default true). */
+  persistent?: boolean;
+}
+
+/** Options of the recursive member queries ({@link Module.namedParameters}, ...). */
+export interface NamedMembersOptions {
+  /** Prefix prepended (with a dot) to every name. */
+  prefix?: string;
+  /** Include the members of sub-modules (default true). */
+  recurse?: boolean;
+  /** List a tensor or module reachable under several names only once, under its first name (default true). */
+  removeDuplicate?: boolean;
+}
+
+/**
+ * One registered tensor slot: the module that owns it, its field name, and what kind of member it is.
+ * @internal
+ */
+export interface TensorSlot {
+  key: string;
+  owner: Module;
+  field: string;
+  kind: "parameter" | "buffer";
+  value: Tensor;
+}
+
+/** A module's fields by name, for reading and writing members whose names are computed. */
+function fieldsOf(m: Module): Record<string, unknown> {
+  return m as unknown as Record<string, unknown>;
+}
+
+function checkMemberName(owner: Module, name: unknown, where: string): string {
+  if (typeof name !== "string") throw new TypeError(`${where}: name must be a string, got ${describe(name)}`);
+  if (name === "") throw new RangeError(`${where}: name can't be empty`);
+  if (name.includes(".")) throw new RangeError(`${where}: name can't contain ".", got ${JSON.stringify(name)}`);
+  if (name in owner && !Object.prototype.hasOwnProperty.call(owner, name)) {
+    throw new RangeError(`${where}: name ${JSON.stringify(name)} would shadow a method or property of ${owner.constructor.name}`);
+  }
+  if (name === "training") throw new RangeError(`${where}: name "training" is reserved`);
+  return name;
+}
+
+/**
+ * Base class of layers and models (PyTorch's `nn.Module`).
+ *
+ * Parameters ({@link Parameter}) and sub-modules assigned to fields are registered automatically:
+ * the module walks its own enumerable fields whenever it is asked for them, so registration order is
+ * field order (declaration order for class fields, then assignment order; JavaScript lists
+ * integer-like field names such as `"0"` first). Arrays are not inspected: put modules in a
+ * `ModuleList` or `Sequential`. Buffers (non-learnable state such as running statistics) are
+ * declared with {@link Module.registerBuffer}.
+ *
+ * Names follow PyTorch: `fc1.weight`, `layers.0.bias`. Within a module, its own parameters come
+ * before those of its sub-modules, as in PyTorch.
+ *
+ * Calling: `forward(...)` holds the computation; `call(...)` is an alias that forwards its
+ * arguments, for generic code that runs any module (tapegrad has no forward hooks, so the two are
+ * equivalent).
+ *
+ * @example
+ * class MLP extends Module {
+ *   fc1 = new Linear(4, 8);
+ *   fc2 = new Linear(8, 3);
+ *   forward(x: Tensor): Tensor {
+ *     return this.fc2.forward(F.relu(this.fc1.forward(x)));
+ *   }
+ * }
+ * const model = new MLP();
+ * model.namedParameters().map(([name]) => name); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ */
+export abstract class Module {
+  /** Whether the module is in training mode (see {@link Module.train}, {@link Module.eval}). */
+  training = true;
+  /** Registered buffer names → persistent flag, in registration order. */
+  #buffers = new Map<string, boolean>();
+
+  /**
+   * The computation of the module. Subclasses declare their own signature, e.g. `forward(x: Tensor): Tensor`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any;
+
+  /** Run {@link Module.forward} with these arguments (an alias for generic code). */
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
+    return this.forward(...args);
+  }
+
+  // ---------------------------------------------------------------- own members
+
+  #ownParameters(): Array<[string, Parameter]> {
+    const out: Array<[string, Parameter]> = [];
+    for (const [name, value] of Object.entries(this)) if (value instanceof Parameter) out.push([name, value]);
+    return out;
+  }
+
+  #ownBuffers(persistentOnly: boolean): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [name, persistent] of this.#buffers) {
+      if (persistentOnly && !persistent) continue;
+      const value: unknown = fieldsOf(this)[name];
+      if (value === null || value === undefined || value instanceof Parameter) continue;
+      if (!(value instanceof Tensor)) {
+        throw new TypeError(`${this.constructor.name}: buffer "${name}" must be a Tensor or null, got ${describe(value)}`);
+      }
+      out.push([name, value]);
+    }
+    return out;
+  }
+
+  #ownChildren(): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    for (const [name, value] of Object.entries(this)) if (value instanceof Module) out.push([name, value]);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /**
+   * Register (or replace) a parameter under `name`; `null` registers an absent parameter (like a
+   * `Linear` without bias). Equivalent to assigning the field, for names computed at run time.
+   * @throws TypeError when `param` is neither a Parameter nor null; RangeError for an invalid name.
+   */
+  registerParameter(name: string, param: Parameter | null): void {
+    checkMemberName(this, name, "registerParameter");
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new TypeError(`registerParameter: "${name}" must be a Parameter or null, got ${describe(param)} (wrap tensors with new Parameter(t))`);
+    }
+    if (this.#buffers.has(name)) throw new RangeError(`registerParameter: "${name}" is already a buffer`);
+    fieldsOf(this)[name] = param;
+  }
+
+  /**
+   * Register (or replace) a sub-module under `name`. Equivalent to assigning the field.
+   * @throws TypeError when `module` is neither a Module nor null; RangeError for an invalid name.
+   */
+  registerModule(name: string, module: Module | null): void {
+    checkMemberName(this, name, "registerModule");
+    if (module !== null && !(module instanceof Module)) {
+      throw new TypeError(`registerModule: "${name}" must be a Module or null, got ${describe(module)}`);
+    }
+    if (this.#buffers.has(name)) throw new RangeError(`registerModule: "${name}" is already a buffer`);
+    fieldsOf(this)[name] = module;
+  }
+
+  /**
+   * Register a buffer: a tensor that is part of the module's state but not a parameter (e.g. running
+   * statistics). It becomes the field `name`, moves with {@link Module.to}, and is included in the
+   * state dict unless `persistent` is false. `null` registers an empty buffer (skipped everywhere).
+   * @throws TypeError when `tensor` is not a Tensor or null (a Parameter is rejected); RangeError
+   *   when `name` is invalid or already a parameter or sub-module.
+   * @example this.registerBuffer("runningMean", zeros([8]));
+   */
+  registerBuffer(name: string, tensor: Tensor | null, options?: RegisterBufferOptions): void {
+    checkMemberName(this, name, "registerBuffer");
+    const { persistent = true } = checkOptions(options, "registerBuffer");
+    if (typeof persistent !== "boolean") throw new TypeError(`registerBuffer: persistent must be a boolean, got ${describe(persistent)}`);
+    if (tensor !== null && (!(tensor instanceof Tensor) || tensor instanceof Parameter)) {
+      throw new TypeError(`registerBuffer: "${name}" must be a Tensor (not a Parameter) or null, got ${describe(tensor)}`);
+    }
+    const existing: unknown = fieldsOf(this)[name];
+    if (!this.#buffers.has(name) && existing !== undefined && existing !== null) {
+      throw new RangeError(`registerBuffer: attribute "${name}" already exists (${describe(existing)})`);
+    }
+    this.#buffers.set(name, persistent);
+    fieldsOf(this)[name] = tensor;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /**
+   * Every module of the tree with its dotted name, this module first (name `""`), depth first in
+   * registration order.
+   */
+  namedModules(options?: Omit<NamedMembersOptions, "recurse">): Array<[string, Module]> {
+    const { prefix = "", removeDuplicate = true } = checkOptions(options, "namedModules");
+    const out: Array<[string, Module]> = [];
+    const seen = new Set<Module>();
+    const visit = (module: Module, name: string): void => {
+      if (removeDuplicate) {
+        if (seen.has(module)) return;
+        seen.add(module);
+      }
+      out.push([name, module]);
+      for (const [childName, child] of module.#ownChildren()) visit(child, name === "" ? childName : `${name}.${childName}`);
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /** Every module of the tree, this module first. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** The direct sub-modules with their field names. */
+  namedChildren(): Array<[string, Module]> {
+    const seen = new Set<Module>();
+    return this.#ownChildren().filter(([, m]) => (seen.has(m) ? false : (seen.add(m), true)));
+  }
+
+  /** The direct sub-modules. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  #namedMembers(options: NamedMembersOptions | undefined, where: string, own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
+    const { prefix = "", recurse = true, removeDuplicate = true } = checkOptions(options, where);
+    const modules: Array<[string, Module]> = recurse ? this.namedModules({ prefix, removeDuplicate }) : [[prefix, this]];
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    for (const [moduleName, module] of modules) {
+      for (const [name, t] of own(module)) {
+        if (removeDuplicate) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+        }
+        out.push([moduleName === "" ? name : `${moduleName}.${name}`, t]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The parameters with their dotted names (`fc1.weight`, `layers.0.bias`), in registration order:
+   * each module's own parameters, then those of its sub-modules. A parameter shared by several
+   * modules is listed once, under its first name.
+   */
+  namedParameters(options?: NamedMembersOptions): Array<[string, Parameter]> {
+    return this.#namedMembers(options, "namedParameters", (m) => m.#ownParameters()) as Array<[string, Parameter]>;
+  }
+
+  /**
+   * The parameters, in the order of {@link Module.namedParameters} (what an optimizer is given).
+   * @example const opt = new SGD(model.parameters(), { lr: 0.1 });
+   */
+  parameters(options?: { recurse?: boolean }): Parameter[] {
+    return this.namedParameters({ recurse: options?.recurse ?? true }).map(([, p]) => p);
+  }
+
+  /** The buffers (non-null, persistent or not) with their dotted names, in registration order. */
+  namedBuffers(options?: NamedMembersOptions): Array<[string, Tensor]> {
+    return this.#namedMembers(options, "namedBuffers", (m) => m.#ownBuffers(false));
+  }
+
+  /** The buffers, in the order of {@link Module.namedBuffers}. */
+  buffers(options?: { recurse?: boolean }): Tensor[] {
+    return this.namedBuffers({ recurse: options?.recurse ?? true }).map(([, b]) => b);
+  }
+
+  /**
+   * The module at a dotted path (`""` is this module).
+   * @throws RangeError naming the first path component that is not a sub-module.
+   */
+  getSubmodule(target: string): Module {
+    if (typeof target !== "string") throw new TypeError(`getSubmodule: target must be a string, got ${describe(target)}`);
+    if (target === "") return this;
+    let module: Module = this;
+    let path = "";
+    for (const part of target.split(".")) {
+      const next: unknown = Object.prototype.hasOwnProperty.call(module, part) ? fieldsOf(module)[part] : undefined;
+      if (!(next instanceof Module)) {
+        throw new RangeError(`getSubmodule: ${module.constructor.name}${path ? ` at "${path}"` : ""} has no sub-module "${part}" (looking up "${target}")`);
+      }
+      module = next;
+      path = path ? `${path}.${part}` : part;
+    }
+    return module;
+  }
+
+  /**
+   * @internal every parameter and buffer slot with its dotted name, without removing duplicates
+   * (a tied weight appears under each of its names). Non-persistent buffers are included only when asked.
+   */
+  tensorSlots(options: { includeNonPersistent: boolean }): TensorSlot[] {
+    const out: TensorSlot[] = [];
+    const visit = (module: Module, prefix: string, path: Set<Module>): void => {
+      if (path.has(module)) throw new Error(`${this.constructor.name}: the module tree contains a cycle at "${prefix}"`);
+      path.add(module);
+      for (const [field, value] of module.#ownParameters()) {
+        out.push({ key: prefix + field, owner: module, field, kind: "parameter", value });
+      }
+      for (const [field, value] of module.#ownBuffers(!options.includeNonPersistent)) {
+        out.push({ key: prefix + field, owner: module, field, kind: "buffer", value });
+      }
+      for (const [name, child] of module.#ownChildren()) visit(child, `${prefix}${name}.`, path);
+      path.delete(module);
+    };
+    visit(this, "", new Set());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- modes and bulk operations
+
+  /**
+   * Set training mode (`true`) or evaluation mode (`false`) on this module and every sub-module.
+   * Layers such as {@link Dropout} behave differently in the two modes.
+   * @returns this module.
+   */
+  train(mode = true): this {
+    if (typeof mode !== "boolean") throw new TypeError(`train: mode must be a boolean, got ${describe(mode)}`);
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Set evaluation mode: the same as `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Reset the gradients of every parameter: set them to null (the default, as PyTorch 2.x), or
+   * fill them with zeros when `setToNone` is false.
+   */
+  zeroGrad(options?: { setToNone?: boolean }): void {
+    const { setToNone = true } = checkOptions(options, "zeroGrad");
+    if (typeof setToNone !== "boolean") throw new TypeError(`zeroGrad: setToNone must be a boolean, got ${describe(setToNone)}`);
+    for (const p of this.parameters()) {
+      const g = p.grad;
+      if (g === null) continue;
+      if (setToNone) {
+        p.grad = null;
+      } else {
+        // A gradient built with createGraph is part of a graph: zero a detached copy instead of it.
+        const plain = g.requiresGrad ? g.detach() : g;
+        noGrad(() => plain.zero_());
+        if (plain !== g) p.grad = plain;
+      }
+    }
+  }
+
+  /**
+   * Call `fn` on every sub-module (recursively, children first) and then on this module, as PyTorch's
+   * `apply` does; typically used for custom initialisation.
+   * @returns this module.
+   * @example model.apply((m) => { if (m instanceof Linear) init.zeros_(m.weight); });
+   */
+  apply(fn: (module: Module) => void): this {
+    if (typeof fn !== "function") throw new TypeError(`apply: fn must be a function, got ${describe(fn)}`);
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * Convert every floating-point parameter and buffer to `dtype` (integer and bool buffers are kept).
+   * Converted parameters are NEW {@link Parameter} objects (with their gradients converted too):
+   * build optimizers after calling `to`. Tied parameters stay tied.
+   * @returns this module.
+   * @example model.to({ dtype: "float64" });
+   */
+  to(options: { dtype: "float32" | "float64" } | "float32" | "float64"): this {
+    const raw = typeof options === "string" ? options : checkOptions(options, "to").dtype;
+    const dtype = checkFloatDtype(raw, "to");
+    if (dtype === undefined) throw new TypeError("to: dtype is required (\"float32\" or \"float64\")");
+    const converted = new Map<Tensor, Tensor>();
+    const convert = (t: Tensor, make: (t: Tensor) => Tensor): Tensor => {
+      if (!isFloatingDtype(t.dtype) || t.dtype === dtype) return t;
+      let out = converted.get(t);
+      if (out === undefined) {
+        out = make(t);
+        converted.set(t, out);
+      }
+      return out;
+    };
+    const changes: Array<[Module, string, Tensor]> = [];
+    noGrad(() => {
+      for (const slot of this.tensorSlots({ includeNonPersistent: true })) {
+        const next = convert(slot.value, (t) => {
+          if (slot.kind === "buffer") return t.to(dtype);
+          const p = new Parameter(t.to(dtype), t.requiresGrad);
+          if (t.grad !== null) p.grad = t.grad.detach().to(dtype);
+          return p;
+        });
+        if (next !== slot.value) changes.push([slot.owner, slot.field, next]);
+      }
+    });
+    for (const [owner, field, value] of changes) fieldsOf(owner)[field] = value;
+    return this;
+  }
+
+  /** Convert floating-point parameters and buffers to float64 (see {@link Module.to}). */
+  double(): this {
+    return this.to("float64");
+  }
+
+  /** Convert floating-point parameters and buffers to float32 (see {@link Module.to}). */
+  float(): this {
+    return this.to("float32");
+  }
+
+  // ---------------------------------------------------------------- state dicts
+
+  /**
+   * The module's state as a plain object: dotted name → tensor, for every parameter and persistent
+   * buffer, in registration order (each module's parameters, then its buffers, then its sub-modules).
+   * The tensors are detached and share storage with the module (copy them to keep a snapshot).
+   * A tied parameter appears under each of its names, as in PyTorch.
+   * @example save(model.stateDict(), "model.safetensors");
+   */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const slot of this.tensorSlots({ includeNonPersistent: false })) out[slot.key] = slot.value.detach();
+    return out;
+  }
+
+  /**
+   * Copy the values of a state dict into the module's parameters and persistent buffers (converting
+   * dtypes when needed). Everything is validated first: on any error nothing is changed.
+   *
+   * With `strict` (the default) missing keys, unexpected keys, shape mismatches and non-tensor
+   * values are all reported, by name, in one error; with `strict: false` only shape mismatches and
+   * non-tensor values are errors, and the missing and unexpected keys are returned.
+   *
+   * @returns `{ missingKeys, unexpectedKeys }` (both empty after a strict load).
+   * @throws Error listing every problem found.
+   * @example model.loadStateDict(load("model.safetensors"));
+   */
+  loadStateDict(stateDict: StateDict | Map<string, Tensor>, options?: { strict?: boolean }): LoadStateDictResult {
+    const where = `loadStateDict`;
+    const { strict = true } = checkOptions(options, where);
+    if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describe(strict)}`);
+    let entries: Map<string, unknown>;
+    if (stateDict instanceof Map) entries = stateDict as Map<string, unknown>;
+    else if (stateDict !== null && typeof stateDict === "object" && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) {
+      entries = new Map(Object.entries(stateDict));
+    } else {
+      throw new TypeError(`${where}: stateDict must be a plain object (or Map) of name -> Tensor, got ${describe(stateDict)}`);
+    }
+    const slots = this.tensorSlots({ includeNonPersistent: false });
+    const expected = new Set(slots.map((s) => s.key));
+    const missingKeys: string[] = [];
+    const problems: string[] = [];
+    for (const slot of slots) {
+      if (!entries.has(slot.key)) {
+        missingKeys.push(slot.key);
+        continue;
+      }
+      const value = entries.get(slot.key);
+      if (!(value instanceof Tensor)) {
+        problems.push(`value for "${slot.key}" must be a Tensor, got ${describe(value)}`);
+      } else if (formatShape(value.shape) !== formatShape(slot.value.shape)) {
+        problems.push(
+          `size mismatch for "${slot.key}": copying a tensor with shape ${formatShape(value.shape)} from the state dict, the shape in the current model is ${formatShape(slot.value.shape)}`,
+        );
+      }
+    }
+    const unexpectedKeys = [...entries.keys()].filter((k) => !expected.has(k));
+    const messages: string[] = [];
+    if (strict && missingKeys.length > 0) messages.push(`missing key(s): ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
+    if (strict && unexpectedKeys.length > 0) messages.push(`unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
+    messages.push(...problems);
+    if (messages.length > 0) {
+      throw new Error(`${where}: error(s) in loading the state dict for ${this.constructor.name} (nothing was changed):\n  ${messages.join("\n  ")}`);
+    }
+    noGrad(() => {
+      for (const slot of slots) {
+        const value = entries.get(slot.key) as Tensor | undefined;
+        if (value === undefined) continue;
+        slot.value.copy_(value.dtype === slot.value.dtype ? value : value.to(slot.value.dtype));
+      }
+    });
+    return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
+  }
+
+  // ---------------------------------------------------------------- printing
+
+  /** Extra information shown by {@link Module.toString} between the parentheses, e.g. `inFeatures=4`. */
+  extraRepr(): string {
+    return "";
+  }
+
+  /**
+   * A PyTorch-style rendering of the module tree, e.g.
+   * `MLP(\n  (fc1): Linear(inFeatures=4, outFeatures=8, bias=true)\n  ...)`.
+   */
+  toString(): string {
+    const children = this.#ownChildren();
+    const extra = this.extraRepr();
+    if (children.length === 0) return `${this.constructor.name}(${extra})`;
+    const lines: string[] = [];
+    if (extra) lines.push(...extra.split("\n"));
+    for (const [name, child] of children) {
+      const [first, ...rest] = child.toString().split("\n");
+      lines.push(`(${name}): ${first}`, ...rest);
+    }
+    return `${this.constructor.name}(\n${lines.map((l) => `  ${l}`).join("\n")}\n)`;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Small argument-checking helpers shared by the nn package (not exported from the package).
+ * @module
+ */
+import { Tensor, type DType } from "@tapegrad/core";
+
+/** A short, safe description of an arbitrary value for error messages. */
+export function describe(x: unknown): string {
+  if (typeof x === "string") return JSON.stringify(x);
+  if (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint") return String(x);
+  if (x === null) return "null";
+  if (x === undefined) return "undefined";
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (typeof x === "function") return "a function";
+  if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${formatShape(x.shape)}`;
+  const name = (x as { constructor?: { name?: string } }).constructor?.name;
+  return name ? `a ${name}` : "an object";
+}
+
+/** `[2,3]`-style rendering used in every error message (the same as core's). */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** Throw unless `x` is a Tensor. */
+export function checkTensor(x: unknown, where: string, name: string): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${where}: ${name} must be a Tensor, got ${describe(x)}`);
+  return x;
+}
+
+/** Throw unless `x` is a float32 or float64 Tensor. */
+export function checkFloatTensor(x: unknown, where: string, name: string): Tensor {
+  const t = checkTensor(x, where, name);
+  if (t.dtype !== "float32" && t.dtype !== "float64") {
+    throw new TypeError(`${where}: ${name} must be a float32 or float64 tensor, got dtype ${t.dtype}`);
+  }
+  return t;
+}
+
+/** Throw unless `x` is an integer (optionally at least `min`). */
+export function checkInt(x: unknown, where: string, name: string, min?: number): number {
+  if (typeof x !== "number" || !Number.isInteger(x)) throw new TypeError(`${where}: ${name} must be an integer, got ${describe(x)}`);
+  if (min !== undefined && x < min) throw new RangeError(`${where}: ${name} must be >= ${min}, got ${x}`);
+  return x;
+}
+
+/** Throw unless `x` is a finite number. */
+export function checkFinite(x: unknown, where: string, name: string): number {
+  if (typeof x !== "number" || !Number.isFinite(x)) throw new TypeError(`${where}: ${name} must be a finite number, got ${describe(x)}`);
+  return x;
+}
+
+/** Throw unless `x` is undefined or a plain options object; returns `{}` for undefined. */
+export function checkOptions<T extends object>(x: T | undefined, where: string): Partial<T> {
+  if (x === undefined || x === null) return {};
+  if (typeof x !== "object" || Array.isArray(x) || x instanceof Tensor) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(x)}`);
+  }
+  return x;
+}
+
+/** Throw unless `x` is a floating dtype name (or undefined). */
+export function checkFloatDtype(x: unknown, where: string): "float32" | "float64" | undefined {
+  if (x === undefined) return undefined;
+  if (x !== "float32" && x !== "float64") throw new TypeError(`${where}: dtype must be "float32" or "float64", got ${describe(x)}`);
+  return x as DType as "float32" | "float64";
+}
+
+/** Normalise a possibly negative dim against `ndim`. */
+export function normalizeDim(dim: unknown, ndim: number, where: string): number {
+  const d = checkInt(dim, where, "dim");
+  const rank = Math.max(ndim, 1);
+  if (d < -rank || d >= rank) throw new RangeError(`${where}: dim ${d} is out of range for a tensor with ${ndim} dims`);
+  return d < 0 ? d + rank : d;
+}
