@@ -39,6 +39,7 @@ export function describeValue(x: unknown): string {
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (typeof x === "function") return "a function";
   if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${formatShape(x.shape)}`;
+  if (isPlainObject(x)) return "an object";
   const name = (x as { constructor?: { name?: string } }).constructor?.name;
   return name ? `a ${name}` : "an object";
 }
