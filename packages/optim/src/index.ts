@@ -18,3 +18,8 @@ export { sgdUpdate, type SgdUpdateOptions } from "./functional/sgd-update.js";
 export { adamUpdate, type AdamUpdateOptions } from "./functional/adam-update.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
 export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
+export { ASGD, type ASGDOptions, type ASGDParamGroup } from "./asgd.js";
+export {
+  asgdUpdate, asgdUpdatePure, asgdInitState, asgdScalarDtype, checkAsgdHyperparameters,
+  type AsgdUpdateOptions, type AsgdHyperparameters, type AsgdFlags, type AsgdParamState,
+} from "./functional/asgd-update.js";
