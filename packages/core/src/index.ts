@@ -28,3 +28,5 @@ export { toDot, toMermaid, type GraphExportOptions } from "./autograd/graph-expo
 export { matmul, dot, outer } from "./ops/linalg.js";
 export { cat, stack, gather, indexSelect, scatterAdd, indexAdd, type IndexAddOptions } from "./ops/indexing.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
+export { toBytes, fromBytes } from "./serialize/bytes.js";
+export { save, load } from "./serialize/file.js";
