@@ -41,7 +41,7 @@ describe("tensor() from JS data", () => {
     expect(tensor(new Int32Array([1, 2])).dtype).toBe("int32");
     expect(tensor(new Float32Array([1, 2])).dtype).toBe("float32");
     expect(tensor(new Float64Array([1, 2]), { dtype: "float32" }).dtype).toBe("float32");
-    const nested = tensor([new Float32Array([1, 2]), new Float32Array([3, 4])]);
+    const nested = tensor([new Float32Array([1, 2]), new Float32Array([3, 4])] as never);
     expect(nested.shape).toEqual([2, 2]);
     expect(nested.tolist()).toEqual([[1, 2], [3, 4]]);
   });
@@ -60,7 +60,7 @@ describe("tensor() from JS data", () => {
     expect(() => tensor([[1, 2], 3] as never)).toThrow(/element \[1\] is 3 where an array of length 2 was expected/);
     expect(() => tensor([1, [2]] as never)).toThrow(/element \[1\] has more dimensions than element \[0\]/);
     expect(() => tensor([[[1, 2], [3, 4]], [[5, 6], [7]]])).toThrow(/element \[1\]\[1\] has length 1, expected 2/);
-    expect(() => tensor([new Float32Array([1, 2]), new Float32Array([3])])).toThrow(RangeError);
+    expect(() => tensor([new Float32Array([1, 2]), new Float32Array([3])] as never)).toThrow(RangeError);
   });
 
   test("bad values throw a TypeError naming the element", () => {
