@@ -30,3 +30,5 @@ export { cat, stack, gather, indexSelect, scatterAdd, indexAdd, type IndexAddOpt
 export { softmax, logSoftmax } from "./ops/softmax.js";
 export { toBytes, fromBytes } from "./serialize/bytes.js";
 export { save, load } from "./serialize/file.js";
+export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
+export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";

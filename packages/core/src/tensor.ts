@@ -16,6 +16,8 @@ import * as reduce from "./ops/reduce.js";
 import * as linalg from "./ops/linalg.js";
 import * as indexing from "./ops/indexing.js";
 import * as softmaxOps from "./ops/softmax.js";
+import * as extrema from "./ops/extrema.js";
+import * as statistics from "./ops/statistics.js";
 import { runBackward } from "./autograd/engine.js";
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
@@ -698,6 +700,56 @@ export class Tensor {
   /** Log-softmax along `dim`, numerically stable. */
   logSoftmax(dim: number): Tensor {
     return softmaxOps.logSoftmax(this, dim);
+  }
+  /**
+   * Largest element: a 0-dim tensor without `dim`; with `dim`, `{ values, indices }` along it
+   * (see {@link max}).
+   */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): extrema.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | extrema.ValuesIndices {
+    return dim === undefined ? extrema.max(this) : extrema.max(this, dim, keepdim);
+  }
+  /** Smallest element: a 0-dim tensor without `dim`; with `dim`, `{ values, indices }` along it. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): extrema.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | extrema.ValuesIndices {
+    return dim === undefined ? extrema.min(this) : extrema.min(this, dim, keepdim);
+  }
+  /** Int32 position of the largest element along `dim` (of the flattened tensor without `dim`). */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return extrema.argmax(this, dim, keepdim);
+  }
+  /** Int32 position of the smallest element along `dim` (of the flattened tensor without `dim`). */
+  argmin(dim?: number, keepdim = false): Tensor {
+    return extrema.argmin(this, dim, keepdim);
+  }
+  /** Largest value over one or several dims (all by default); ties share the gradient. */
+  amax(dim?: number | readonly number[], keepdim = false): Tensor {
+    return extrema.amax(this, dim, keepdim);
+  }
+  /** Smallest value over one or several dims (all by default); ties share the gradient. */
+  amin(dim?: number | readonly number[], keepdim = false): Tensor {
+    return extrema.amin(this, dim, keepdim);
+  }
+  /**
+   * Variance over `dim` (all by default), unbiased unless `correction` is 0. Takes positional
+   * `(dim, keepdim, correction)` or an options object `{ dim, keepdim, correction }`.
+   */
+  var(dim?: number | readonly number[] | statistics.VarOptions, keepdim?: boolean, correction?: number): Tensor {
+    return statistics.variance(this, statistics.varArguments(dim, keepdim, correction, "var"));
+  }
+  /** Standard deviation; the arguments of {@link Tensor.var}. */
+  std(dim?: number | readonly number[] | statistics.VarOptions, keepdim?: boolean, correction?: number): Tensor {
+    return statistics.std(this, statistics.varArguments(dim, keepdim, correction, "std"));
+  }
+  /** `log(sum(exp(this), dim))`, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    return statistics.logsumexp(this, dim, keepdim);
+  }
+  /** Vector p-norm over `dim` (all elements by default); p = 0, any p > 0, or Infinity. */
+  norm(p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+    return statistics.norm(this, p, dim, keepdim);
   }
 }
 
