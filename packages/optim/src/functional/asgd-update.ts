@@ -418,6 +418,10 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
  * allows it on accelerators). `differentiable: true` records the update on the tape: params must be
  * non-leaf tensors (e.g. clones of leaves), a tensor `lr`/`lambd` that requires grad stays
  * differentiable through eta (state `eta` carries its history), and eta of the first step is `lr`.
+ * The differentiable update writes into the params in place (as PyTorch does), which advances their
+ * version counters: if an earlier graph saved a param itself (e.g. `x.matmul(W)` saves `W`),
+ * backpropagating through that graph afterwards fails. For unrolled hypergradients through such
+ * models use {@link asgdUpdatePure}, which never mutates.
  *
  * @param params parameters with a gradient, updated in place
  * @param grads their gradients (never modified)
