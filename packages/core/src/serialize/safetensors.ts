@@ -64,7 +64,9 @@ export function encodeSafetensors(tensors: readonly TensorRecord[], metadata: Re
   let dataLength = 0;
   for (const t of tensors) {
     const byteLength = t.values.length * ITEM_SIZE[t.dtype];
-    header[t.name] = { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data_offsets: [dataLength, dataLength + byteLength] };
+    // defineProperty: a tensor may be named "__proto__", which plain assignment would swallow.
+    const entry = { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data_offsets: [dataLength, dataLength + byteLength] };
+    Object.defineProperty(header, t.name, { value: entry, enumerable: true, writable: true, configurable: true });
     dataLength += byteLength;
   }
   const json = utf8Encode(JSON.stringify(header));
