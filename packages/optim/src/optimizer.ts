@@ -127,8 +127,13 @@ function formatHyperparameter(value: unknown): string {
  * - group objects are copied: the caller's objects are never mutated or kept;
  * - every error names the group index, parameter index or hyperparameter, and a failed
  *   `addParamGroup`/`loadStateDict` leaves the optimizer unchanged;
- * - `loadStateDict` validates everything first (sizes, ids, state shapes, hyperparameters) and
- *   deep-copies the state it loads (PyTorch aliases tensors, pytorch/pytorch#147288);
+ * - `loadStateDict` validates everything first (sizes, ids, state shapes, hyperparameters),
+ *   rejects state ids that are in no saved group (PyTorch keeps them as opaque keys), fills
+ *   hyperparameters missing from the checkpoint from `defaults`, and deep-copies the state it
+ *   loads (PyTorch aliases tensors, pytorch/pytorch#147288);
+ * - a hyperparameter given as `undefined` counts as missing and takes the default;
+ * - `stateDict().state` enumerates in id order (JavaScript orders integer keys), not in the order
+ *   the state was created;
  * - step hooks get `args` without the optimizer, and every hook kind accepts `{ prepend }`;
  * - `state` is a plain `Map`: `state.get(p)` is `undefined` until the subclass creates the entry.
  *
@@ -338,7 +343,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * The optimizer's state as a plain object: `{ state: { [id]: paramState }, paramGroups: [...] }`.
    *
    * Ids are assigned in group order (`[[a, b], [c]]` gives `[0, 1]` and `[2]`); `state` lists only
-   * parameters that have state, in the order it was created. As in PyTorch the result references the
+   * parameters that have state (its keys enumerate in id order, since JavaScript orders
+   * integer-like keys; PyTorch keeps creation order). As in PyTorch the result references the
    * live state objects, state tensors and hyperparameter values (copy it before mutating the
    * optimizer if you need a snapshot; `loadStateDict` always copies). State-dict pre-hooks run first;
    * each post-hook may return a replacement object.
@@ -536,14 +542,16 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     }
 
     const differentiable = this.defaults.differentiable === true;
+    const firstIndex = new Map<Tensor, number>();
     params.forEach((p, i) => {
       if (!differentiable && !(p.isLeaf || p.retainsGrad)) {
         throw new Error(`${at}: can't optimize a non-leaf Tensor (params[${i}], produced by ${p.gradFn?.name ?? "an op"}); detach it or use differentiable: true`);
       }
-      const first = params.indexOf(p);
-      if (first !== i) {
+      const first = firstIndex.get(p);
+      if (first !== undefined) {
         throw new Error(`${at}: the same parameter appears twice in the group (params[${first}] and params[${i}])`);
       }
+      firstIndex.set(p, i);
     });
 
     const group: Record<string, unknown> = { params };
@@ -571,12 +579,15 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
         );
       }
     });
+    const groupOf = new Map<Tensor, number>();
     this.paramGroups.forEach((existing, ei) => {
-      params.forEach((p, i) => {
-        if (existing.params.includes(p)) {
-          throw new Error(`${at}: some parameters appear in more than one parameter group (params[${i}] is already in group ${ei})`);
-        }
-      });
+      for (const p of existing.params) if (!groupOf.has(p)) groupOf.set(p, ei);
+    });
+    params.forEach((p, i) => {
+      const ei = groupOf.get(p);
+      if (ei !== undefined) {
+        throw new Error(`${at}: some parameters appear in more than one parameter group (params[${i}] is already in group ${ei})`);
+      }
     });
 
     const typed = group as G;

@@ -107,8 +107,8 @@ export function castStateValue(param: Tensor, value: unknown, key?: string): unk
  *
  * Each group is shallow-copied without `params`, then `params` is appended as the list of ids. Ids
  * count every position (duplicates included); a tensor listed twice maps to the id of its first
- * group's last position, as in PyTorch. `state` keeps insertion order and holds the live per-parameter
- * objects (tensors are not copied).
+ * group's last position, as in PyTorch. `state` holds the live per-parameter objects (tensors are not
+ * copied); its integer keys enumerate in ascending order, whatever order the state was created in.
  *
  * @throws Error if a state entry belongs to a tensor that is in no group.
  */

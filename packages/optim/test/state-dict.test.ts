@@ -131,7 +131,7 @@ describe("castStateValue", () => {
 });
 
 describe("packStateDict", () => {
-  test("groups [[a, b], [c]] get ids [0, 1] and [2]; params is the last key; state in insertion order", () => {
+  test("groups [[a, b], [c]] get ids [0, 1] and [2]; params is the last key; state keys in id order", () => {
     const [a, b, c] = [tensor([1]), tensor([2]), tensor([3])];
     const sa = { x: 1 };
     const sc = { x: 2 };
