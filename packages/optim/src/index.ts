@@ -23,3 +23,17 @@ export {
   asgdUpdate, asgdUpdatePure, asgdInitState, asgdScalarDtype, checkAsgdHyperparameters,
   type AsgdUpdateOptions, type AsgdHyperparameters, type AsgdFlags, type AsgdParamState,
 } from "./functional/asgd-update.js";
+export {
+  LRScheduler, setSchedulerWarningSink, STEP_ORDER_WARNING, GET_LR_WARNING, type WarningSink, type LRSchedulerStateDict,
+} from "./lr-scheduler/lr-scheduler.js";
+export { LinearLR, linearLrFactor, type LinearLROptions, type LinearLRParameters } from "./lr-scheduler/linear-lr.js";
+export { CosineAnnealingLR, cosineAnnealingLr, type CosineAnnealingLROptions } from "./lr-scheduler/cosine-annealing-lr.js";
+export { SequentialLR, type SequentialLROptions, type SequentialLRStateDict } from "./lr-scheduler/sequential-lr.js";
+export { StepLR, type StepLROptions } from "./lr-scheduler/step-lr.js";
+export { MultiStepLR, type MultiStepLROptions } from "./lr-scheduler/multi-step-lr.js";
+export { ExponentialLR, type ExponentialLROptions } from "./lr-scheduler/exponential-lr.js";
+export { ConstantLR, type ConstantLROptions } from "./lr-scheduler/constant-lr.js";
+export { LambdaLR, type LambdaLROptions, type LrLambda } from "./lr-scheduler/lambda-lr.js";
+export {
+  ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauStateDict,
+} from "./lr-scheduler/reduce-lr-on-plateau.js";
