@@ -28,7 +28,8 @@ const PLACEHOLDER = "00000000";
  * Tensors of every dtype are written in row-major order (views and non-contiguous tensors
  * included); a tensor object met twice is stored once and comes back as one object; a tensor that
  * requires grad comes back as a leaf that requires grad (gradients and graph history are not saved).
- * Plain objects met twice are written twice.
+ * Views come back as independent tensors, and tensor subclasses (such as `Parameter`) as plain
+ * tensors. Plain objects met twice are written twice; null-prototype objects come back as plain ones.
  * @param obj the value to store.
  * @returns the file's bytes.
  * @throws TypeError naming the path of a value that cannot be stored: undefined, a function, a
