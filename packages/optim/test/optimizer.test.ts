@@ -248,6 +248,22 @@ describe("addParamGroup", () => {
     expect(opt.paramGroups[1]).not.toBe(g);
   });
 
+  test("explicit paramNames without pairs are copied and count as a named group", () => {
+    const opt = new TestSGD([{ params: [param([1]), param([2])], paramNames: ["w", "b"] }]);
+    const names = opt.paramGroups[0]!.paramNames!;
+    expect(names).toEqual(["w", "b"]);
+    expect(() => opt.addParamGroup({ params: [param([3])] })).toThrow(/cannot add param group without names/);
+    opt.addParamGroup({ params: [param([3])], paramNames: ["x"] });
+    expect(opt.paramGroups[1]!.paramNames).toEqual(["x"]);
+  });
+
+  test("pairs override an explicit paramNames key in place", () => {
+    const a = param([1]);
+    const opt = new TestSGD([{ paramNames: ["old"], params: [["new", a]] as const, lr: 0.3 }]);
+    expect(Object.keys(opt.paramGroups[0]!)).toEqual(["params", "paramNames", "lr", "momentum", "differentiable"]);
+    expect(opt.paramGroups[0]!.paramNames).toEqual(["new"]);
+  });
+
   test("a single tensor as params is wrapped", () => {
     const opt = new TestSGD([param([1])]);
     const b = param([2]);
@@ -379,6 +395,8 @@ describe("step", () => {
     expect((loss as Tensor).item()).toBe(5);
     expect(a.tolist()).toEqual([0, 0]);
     expect(opt.stepCount).toBe(1);
+    expect(opt.state.get(a)).toBeUndefined();
+    expect(opt.state.size).toBe(0);
     expect(isGradEnabled()).toBe(true);
     expect(opt.step(() => 7)).toBe(7);
     expect(opt.stepCount).toBe(2);
