@@ -4,8 +4,9 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
-  Generator, Tensor, add, broadcastShapes, cat, div, gather, gradcheck, gradgradcheck, logSoftmax, matmul, maximum, minimum, mul, pow, randint,
-  randn, softmax, stack, sub, tensor, where,
+  Generator, Tensor, add, amax, amin, broadcastShapes, cat, div, dot, gather, grad, gradcheck, gradgradcheck, indexAdd, indexSelect, logSoftmax,
+  logsumexp, matmul, max, maximum, min, minimum, mul, norm, outer, pow, randint, randn, scatterAdd, softmax, stack, std, sub, tensor, variance,
+  where,
 } from "@tapegrad/core";
 
 const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
@@ -252,6 +253,95 @@ describe("gradcheck of every differentiable op on random shapes", () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe("gradcheck of the other reductions and indexing ops", () => {
+  /** A shape with at least one dim, and one of its dims (as a non-negative or negative index). */
+  const shapeDimArb = shapeArb(1, 3).chain((shape) =>
+    fc.tuple(fc.constant(shape), fc.integer({ min: -shape.length, max: shape.length - 1 }), fc.boolean()),
+  );
+
+  test("max and min over a dim (values), amax and amin", () => {
+    fc.assert(
+      fc.property(shapeDimArb, seedArb, fc.integer({ min: 0, max: 3 }), ([shape, dim, keepdim], seed, kind) => {
+        const f = [
+          (x: Tensor) => max(x, dim, keepdim).values,
+          (x: Tensor) => min(x, dim, keepdim).values,
+          (x: Tensor) => amax(x, dim, keepdim),
+          (x: Tensor) => amin(x, [dim], keepdim),
+        ][kind]!;
+        // Normal samples have no ties, so the max is differentiable.
+        return gradcheck(f, [leaf(shape, seed)]);
+      }),
+      RUNS,
+    );
+  });
+
+  test("logsumexp, variance, std and norm over a dim", () => {
+    fc.assert(
+      fc.property(shapeDimArb, seedArb, fc.integer({ min: 0, max: 5 }), ([shape, dim, keepdim], seed, kind) => {
+        // The unbiased estimators need two elements along dim; with one, use the biased one.
+        const correction = shape.at(dim)! > 1 ? 1 : 0;
+        const f = [
+          (x: Tensor) => logsumexp(x, dim, keepdim),
+          (x: Tensor) => variance(x, { dim, keepdim, correction }),
+          (x: Tensor) => std(x, { dim, keepdim, correction: 0 }).add(std(x.mul(x), { dim, keepdim, correction })),
+          (x: Tensor) => norm(x, 2, dim, keepdim),
+          (x: Tensor) => norm(x, 1, dim, keepdim),
+          (x: Tensor) => norm(x, 3, dim, keepdim),
+        ][kind]!;
+        // Values away from 0 keep the 1-norm away from its kink; std needs a non-zero spread,
+        // which distinct normal samples give.
+        return gradcheck(f, [leaf(shape, seed, awayFromZero)]);
+      }),
+      RUNS,
+    );
+  });
+
+  test("indexSelect, scatterAdd and indexAdd with repeated indices", () => {
+    fc.assert(
+      fc.property(shapeDimArb, seedArb, sizeArb, fc.integer({ min: 0, max: 2 }), ([shape, dim], seed, picks, kind) => {
+        const d = dim < 0 ? dim + shape.length : dim;
+        const g = new Generator(seed);
+        const x = leaf(shape, seed);
+        if (kind === 0) {
+          const index = randint(0, shape[d]!, [picks], { generator: g });
+          return gradcheck((a) => indexSelect(a, dim, index), [x]);
+        }
+        if (kind === 1) {
+          const indexShape = shape.slice();
+          indexShape[d] = picks;
+          const index = randint(0, shape[d]!, indexShape, { generator: g });
+          return gradcheck((a, src) => scatterAdd(a, dim, index, src), [x, leaf(indexShape, seed + 1)]);
+        }
+        const index = randint(0, shape[d]!, [picks], { generator: g });
+        const sourceShape = shape.slice();
+        sourceShape[d] = picks;
+        return gradcheck((a, src) => indexAdd(a, dim, index, src, { alpha: -1.5 }), [x, leaf(sourceShape, seed + 1)]);
+      }),
+      RUNS,
+    );
+  });
+
+  test("dot and outer", () => {
+    fc.assert(
+      fc.property(sizeArb, sizeArb, seedArb, (n, m, seed) => {
+        gradcheck((a, b) => dot(a, b), [leaf([n], seed), leaf([n], seed + 1)]);
+        return gradcheck((a, b) => outer(a, b), [leaf([n], seed), leaf([m], seed + 1)]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("regressions", () => {
+  test("minimum sends the gradient to the smaller input (it used to go to the larger one)", () => {
+    const a = tensor([1, 5, 2], { dtype: "float64", requiresGrad: true });
+    const b = tensor([3, 2, 2], { dtype: "float64", requiresGrad: true });
+    const [ga, gb] = grad([minimum(a, b).sum()], [a, b]);
+    expect(ga!.tolist()).toEqual([1, 0, 0.5]);
+    expect(gb!.tolist()).toEqual([0, 1, 0.5]);
   });
 });
 
