@@ -124,7 +124,7 @@ function formatHyperparameter(value: unknown): string {
  * Differences from PyTorch 2.8 (all deliberate):
  * - a parameter listed twice in one group throws (PyTorch only warns, pytorch/pytorch#40967);
  * - a `Set` of tensors is rejected at the top level too (PyTorch only rejects it inside a group);
- * - group objects are copied: the caller's objects are never mutated or kept;
+ * - group objects and `defaults` are copied: the caller's objects are never mutated or kept;
  * - every error names the group index, parameter index or hyperparameter, and a failed
  *   `addParamGroup`/`loadStateDict` leaves the optimizer unchanged;
  * - `loadStateDict` validates everything first (sizes, ids, state shapes, hyperparameters),
