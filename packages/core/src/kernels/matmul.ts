@@ -6,20 +6,21 @@
  */
 import type { TypedArray } from "../dtype.js";
 
-/** Rows of B (the K dimension) processed per block: a BLOCK_K x BLOCK_N panel of B stays in cache. */
+/** Rows of B (the K dimension) per block: a BLOCK_K x BLOCK_N panel of B stays in cache across rows. */
 const BLOCK_K = 64;
-/** Columns processed per block: the accumulator row segment stays in L1. */
+/** Columns per block: the output row segments being accumulated stay in L1. */
 const BLOCK_N = 512;
+/** Below this many output columns the i-k-j loop has too short an inner loop; use dot products instead. */
+const NARROW_N = 8;
 
 /**
  * `out[outOffset + i*N + j] = sum_k a[aOffset + i*K + k] * b[bOffset + k*N + j]` for an M x K by
  * K x N product of contiguous row-major matrices.
  *
- * Loop order i-k-j with the inner loop over contiguous columns of B and of the output row, blocked
- * over K and N so the panel of B being streamed stays in cache across rows; k is unrolled by four.
- * Sums are accumulated in double precision and rounded once when stored, so a float32 product
- * is as accurate as the float32 format allows; int32 results wrap modulo 2^32 as typed-array
- * stores do.
+ * Operands that are not float64 are first copied into Float64Arrays, so the inner loops are
+ * monomorphic (one typed-array type, which V8 compiles best) and every sum is accumulated in
+ * double precision and rounded once when stored: a float32 product is as accurate as the format
+ * allows, and int32 results wrap modulo 2^32 as typed-array stores do.
  *
  * @param a left matrix data (M*K values from `aOffset`)
  * @param b right matrix data (K*N values from `bOffset`)
@@ -37,42 +38,14 @@ export function matmulKernel(
   N: number,
 ): void {
   if (M === 0 || N === 0) return;
-  // Accumulate straight into a Float64Array output; anything else goes through a double buffer.
-  const direct = out instanceof Float64Array;
-  const acc = direct ? out : new Float64Array(M * N);
-  const accOffset = direct ? outOffset : 0;
-  acc.fill(0, accOffset, accOffset + M * N);
-  for (let j0 = 0; j0 < N; j0 += BLOCK_N) {
-    const j1 = Math.min(j0 + BLOCK_N, N);
-    for (let k0 = 0; k0 < K; k0 += BLOCK_K) {
-      const k1 = Math.min(k0 + BLOCK_K, K);
-      for (let i = 0; i < M; i++) {
-        const aRow = aOffset + i * K;
-        const cRow = accOffset + i * N;
-        let k = k0;
-        for (; k + 3 < k1; k += 4) {
-          const a0 = a[aRow + k]!;
-          const a1 = a[aRow + k + 1]!;
-          const a2 = a[aRow + k + 2]!;
-          const a3 = a[aRow + k + 3]!;
-          const b0 = bOffset + k * N;
-          const b1 = b0 + N;
-          const b2 = b1 + N;
-          const b3 = b2 + N;
-          for (let j = j0; j < j1; j++) {
-            acc[cRow + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
-          }
-        }
-        for (; k < k1; k++) {
-          const av = a[aRow + k]!;
-          const bRow = bOffset + k * N;
-          for (let j = j0; j < j1; j++) acc[cRow + j] += av * b[bRow + j]!;
-        }
-      }
-    }
-  }
-  if (!direct) {
-    for (let i = 0; i < M * N; i++) out[outOffset + i] = acc[i]!;
+  const [a64, aOff] = asDouble(a, aOffset, M * K);
+  const [b64, bOff] = asDouble(b, bOffset, K * N);
+  if (out instanceof Float64Array) {
+    product(a64, aOff, b64, bOff, out, outOffset, M, K, N);
+  } else {
+    const acc = new Float64Array(M * N);
+    product(a64, aOff, b64, bOff, acc, 0, M, K, N);
+    out.set(acc, outOffset);
   }
 }
 
@@ -92,7 +65,117 @@ export function batchedMatmulKernel(
   K: number,
   N: number,
 ): void {
-  for (let t = 0; t < batch; t++) {
-    matmulKernel(a, aIndex[t]! * M * K, b, bIndex[t]! * K * N, out, t * M * N, M, K, N);
+  if (batch === 0 || M === 0 || N === 0) return;
+  const [a64] = asDouble(a, 0, a.length);
+  const [b64] = asDouble(b, 0, b.length);
+  const acc = out instanceof Float64Array ? out : new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) product(a64, aIndex[t]! * M * K, b64, bIndex[t]! * K * N, acc, t * M * N, M, K, N);
+  if (acc !== out) out.set(acc);
+}
+
+/** `data` itself when float64, else a float64 copy of the `length` values from `offset` (then at offset 0). */
+function asDouble(data: TypedArray, offset: number, length: number): [Float64Array, number] {
+  if (data instanceof Float64Array) return [data, offset];
+  return [new Float64Array(data.subarray(offset, offset + length)), 0];
+}
+
+/** The float64 product into `c` (overwritten): dot products for narrow outputs, blocked i-k-j otherwise. */
+function product(a: Float64Array, aOff: number, b: Float64Array, bOff: number, c: Float64Array, cOff: number, M: number, K: number, N: number): void {
+  if (N < NARROW_N) narrowProduct(a, aOff, b, bOff, c, cOff, M, K, N);
+  else blockedProduct(a, aOff, b, bOff, c, cOff, M, K, N);
+}
+
+/** One dot product per output element (for N < NARROW_N, e.g. matrix-vector products). */
+function narrowProduct(a: Float64Array, aOff: number, b: Float64Array, bOff: number, c: Float64Array, cOff: number, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    const row = aOff + i * K;
+    for (let j = 0; j < N; j++) {
+      let s0 = 0;
+      let s1 = 0;
+      let k = 0;
+      let p = bOff + j;
+      for (; k + 1 < K; k += 2, p += 2 * N) {
+        s0 += a[row + k]! * b[p]!;
+        s1 += a[row + k + 1]! * b[p + N]!;
+      }
+      if (k < K) s0 += a[row + k]! * b[p]!;
+      c[cOff + i * N + j] = s0 + s1;
+    }
+  }
+}
+
+/**
+ * i-k-j loop with the inner loop over contiguous columns of B and of the output rows, blocked over
+ * K and N, and register-blocked two rows by four k at a time (each loaded value of B feeds two
+ * output rows).
+ */
+function blockedProduct(a: Float64Array, aOff: number, b: Float64Array, bOff: number, c: Float64Array, cOff: number, M: number, K: number, N: number): void {
+  c.fill(0, cOff, cOff + M * N);
+  for (let j0 = 0; j0 < N; j0 += BLOCK_N) {
+    const j1 = Math.min(j0 + BLOCK_N, N);
+    for (let k0 = 0; k0 < K; k0 += BLOCK_K) {
+      const k1 = Math.min(k0 + BLOCK_K, K);
+      let i = 0;
+      for (; i + 1 < M; i += 2) {
+        const r0 = aOff + i * K;
+        const r1 = r0 + K;
+        const c0 = cOff + i * N;
+        const c1 = c0 + N;
+        let k = k0;
+        for (; k + 3 < k1; k += 4) {
+          const x0 = a[r0 + k]!;
+          const x1 = a[r0 + k + 1]!;
+          const x2 = a[r0 + k + 2]!;
+          const x3 = a[r0 + k + 3]!;
+          const y0 = a[r1 + k]!;
+          const y1 = a[r1 + k + 1]!;
+          const y2 = a[r1 + k + 2]!;
+          const y3 = a[r1 + k + 3]!;
+          const b0 = bOff + k * N;
+          const b1 = b0 + N;
+          const b2 = b1 + N;
+          const b3 = b2 + N;
+          for (let j = j0; j < j1; j++) {
+            const p = b[b0 + j]!;
+            const q = b[b1 + j]!;
+            const r = b[b2 + j]!;
+            const s = b[b3 + j]!;
+            c[c0 + j] += x0 * p + x1 * q + x2 * r + x3 * s;
+            c[c1 + j] += y0 * p + y1 * q + y2 * r + y3 * s;
+          }
+        }
+        for (; k < k1; k++) {
+          const x = a[r0 + k]!;
+          const y = a[r1 + k]!;
+          const br = bOff + k * N;
+          for (let j = j0; j < j1; j++) {
+            const p = b[br + j]!;
+            c[c0 + j] += x * p;
+            c[c1 + j] += y * p;
+          }
+        }
+      }
+      for (; i < M; i++) {
+        const r0 = aOff + i * K;
+        const c0 = cOff + i * N;
+        let k = k0;
+        for (; k + 3 < k1; k += 4) {
+          const x0 = a[r0 + k]!;
+          const x1 = a[r0 + k + 1]!;
+          const x2 = a[r0 + k + 2]!;
+          const x3 = a[r0 + k + 3]!;
+          const b0 = bOff + k * N;
+          const b1 = b0 + N;
+          const b2 = b1 + N;
+          const b3 = b2 + N;
+          for (let j = j0; j < j1; j++) c[c0 + j] += x0 * b[b0 + j]! + x1 * b[b1 + j]! + x2 * b[b2 + j]! + x3 * b[b3 + j]!;
+        }
+        for (; k < k1; k++) {
+          const x = a[r0 + k]!;
+          const br = bOff + k * N;
+          for (let j = j0; j < j1; j++) c[c0 + j] += x * b[br + j]!;
+        }
+      }
+    }
   }
 }
