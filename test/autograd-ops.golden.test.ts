@@ -2,7 +2,7 @@
 // PyTorch (test/golden/autograd_ops.json, float64; tolerances from test/golden/README.md).
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { Tensor, add, cat, div, grad, mul, pow, stack, sub, tensor, where } from "@tapegrad/core";
+import { Tensor, add, cat, div, grad, mul, onesLike, pow, stack, sub, tensor, where, zerosLike } from "@tapegrad/core";
 import { F } from "@tapegrad/nn";
 
 const RTOL = 1e-8;
@@ -48,16 +48,16 @@ const golden = JSON.parse(readFileSync(new URL("./golden/autograd_ops.json", imp
   cases: GoldenCase[];
 };
 
-function decode(e: Encoded, dtype: "float64" | "int32" | "bool" = "float64"): Tensor {
-  const t = tensor(e.data as number[], { dtype });
-  return t.reshape(e.shape);
+function decode(e: Encoded): Tensor {
+  return tensor(e.data as number[], { dtype: "float64" }).reshape(e.shape);
 }
 
 function makeInputs(inputs: GoldenInput[]): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const inp of inputs) {
     const dtype = inp.dtype === "int64" ? "int32" : inp.dtype === "bool" ? "bool" : "float64";
-    const t = tensor(inp.data as number[], { dtype }).reshape(inp.shape).contiguous().detach();
+    // clone(): a leaf with its own storage rather than a view of the flat data.
+    const t = tensor(inp.data as number[], { dtype }).reshape(inp.shape).clone();
     if (inp.requires_grad) t.requiresGrad_(true);
     out[inp.name] = t;
   }
@@ -260,11 +260,11 @@ function checkSecondOrder(c: SecondOrderCase): void {
   const xs = c.differentiable_inputs.map((n) => inputs[n]!);
   const first = grad([out], xs, { createGraph: true });
   c.differentiable_inputs.forEach((n, i) => expectClose(first[i]!, c.first_grads[n]!, `${c.name} first grad ${n}`));
-  const zerosIfNull = (g: Tensor | null, x: Tensor): Tensor => g ?? x.detach().mul(0);
+  const zerosIfNull = (g: Tensor | null, x: Tensor): Tensor => g ?? zerosLike(x);
   const hvp = hessianVector(first, c.differentiable_inputs.map((n) => decode(c.vectors[n]!)), xs);
   c.differentiable_inputs.forEach((n, i) => expectClose(zerosIfNull(hvp[i]!, xs[i]!), c.hvp[n]!, `${c.name} hvp ${n}`));
   if (c.hvp_ones !== undefined) {
-    const ones = hessianVector(first, xs.map((x) => x.detach().mul(0).add(1)), xs);
+    const ones = hessianVector(first, xs.map((x) => onesLike(x)), xs);
     c.differentiable_inputs.forEach((n, i) => expectClose(zerosIfNull(ones[i]!, xs[i]!), c.hvp_ones![n]!, `${c.name} hvp_ones ${n}`));
   }
 }
