@@ -7,8 +7,8 @@ import type { TypedArray } from "../dtype.js";
 /**
  * `out[o]` = the largest (or smallest, when `!greater`) value of row o, and `indices[o]` (if given)
  * its position in the row. Ties keep the first occurrence; a NaN wins over every number (the first
- * NaN of the row is reported), as in PyTorch. Rows must be non-empty when `inner > 0` is required
- * by the caller; an `inner` of 0 leaves `out` untouched.
+ * NaN of the row is reported), as in PyTorch. The caller rejects empty rows (max has no identity);
+ * an `inner` of 0 leaves `out` untouched.
  */
 export function extremumLastAxis(data: TypedArray, outer: number, inner: number, greater: boolean, out: TypedArray, indices: Int32Array | null): void {
   if (inner === 0) return;
