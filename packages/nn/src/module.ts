@@ -99,7 +99,6 @@ export abstract class Module {
   /**
    * The computation of the module. Subclasses declare their own signature, e.g. `forward(x: Tensor): Tensor`.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   abstract forward(...args: any[]): any;
 
   /** Run {@link Module.forward} with these arguments (an alias for generic code). */

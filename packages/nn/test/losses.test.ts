@@ -150,6 +150,7 @@ describe("crossEntropy", () => {
     expect(() => F.crossEntropy(x, f64([1, 2, 3, 0, 1]))).toThrow(
       /crossEntropy: float targets are class probabilities and must have the input's shape \[5,4\], got \[5\] \(class indices must be int32\)/,
     );
+    expect(() => F.crossEntropy(x, tensor(LOGITS))).toThrow(/crossEntropy: class-probability target dtype float32 must equal the input dtype float64/);
     expect(() => F.crossEntropy(x, i32([1, 2]))).toThrow(
       /crossEntropy: target must be int32 class indices of shape \[5\] for input of shape \[5,4\], got a int32 Tensor of shape \[2\]/,
     );

@@ -234,6 +234,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
         `${where}: float targets are class probabilities and must have the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)} (class indices must be int32)`,
       );
     }
+    if (target.dtype !== input.dtype) {
+      throw new TypeError(`${where}: class-probability target dtype ${target.dtype} must equal the input dtype ${input.dtype}`);
+    }
     const logp = logSoftmax(input, classDim);
     const probs = smoothing > 0 ? mul(target, 1 - smoothing).add(smoothing / numClasses) : target;
     let terms = mul(logp, probs);
