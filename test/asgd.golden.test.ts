@@ -55,6 +55,7 @@ interface GoldenCase {
   fresh_constructor?: Constructor;
   param_groups_after_load?: Array<Record<string, unknown>>;
   trajectory_resumed?: Array<{ step: number; params: Enc[]; state: Array<GoldenState | null> }>;
+  resumed_equals_uninterrupted?: boolean;
 }
 
 const TORCH_KEYS: Record<string, string> = { weight_decay: "weightDecay", param_groups: "paramGroups", initial_lr: "initialLr", param_names: "paramNames" };

@@ -38,13 +38,21 @@ export interface ASGDOptions {
 
 /** A param group of {@link ASGD}: its tensors and its hyperparameters. */
 export interface ASGDParamGroup extends ParamGroup {
+  /** Decay term: shrink factor `(1 - lambd * eta)` and eta's decay rate. */
   lambd: number | Tensor;
+  /** Power of eta's decay. */
   alpha: number;
+  /** Step after which averaging starts. */
   t0: number;
+  /** Coupled L2 penalty added to the gradient. */
   weightDecay: number;
+  /** Multi-tensor path (`undefined`/`null`: single-tensor). */
   foreach: boolean | null | undefined;
+  /** Maximize instead of minimize. */
   maximize: boolean;
+  /** Record the update on the tape. */
   differentiable: boolean;
+  /** Tensor-op-only scalar updates. */
   capturable: boolean;
 }
 
