@@ -3,7 +3,8 @@
  *
  * Encoding: null, booleans, strings and finite numbers stay as they are; arrays and plain objects
  * are encoded element by element. Values JSON cannot hold become one-key tagged objects:
- * `{"$tensor": name}` and `{"$number": "NaN" | "Infinity" | "-Infinity" | "-0"}`. Object keys that
+ * `{"$tensor": name}`, `{"$number": "NaN" | "Infinity" | "-Infinity" | "-0"}` and `{"$undefined": true}`
+ * (optimizer groups hold `foreach: undefined`, PyTorch's `None`). Object keys that
  * start with `$` get one more `$` so they can never be mistaken for a tag.
  * @module
  */
@@ -68,7 +69,7 @@ export function encodeStructure(value: unknown, where: string): EncodedStructure
       case "boolean":
         return x;
       case "undefined":
-        return reject("undefined");
+        return { $undefined: true };
       case "function":
         return reject("a function");
       case "bigint":
@@ -155,6 +156,10 @@ export function decodeStructure(structure: unknown, tensors: ReadonlyMap<string,
       const number = typeof spelled === "string" && keys.length === 1 ? SPECIAL_NUMBERS.get(spelled) : undefined;
       if (number === undefined) return corrupt(`invalid $number at ${at()}`);
       return number;
+    }
+    if (Object.hasOwn(x, "$undefined")) {
+      if (x["$undefined"] !== true || keys.length !== 1) return corrupt(`invalid $undefined at ${at()}`);
+      return undefined;
     }
     const out: Record<string, unknown> = {};
     for (const key of keys) {
