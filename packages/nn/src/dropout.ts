@@ -32,7 +32,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return dropout(x, this.p, this.training, this.generator === undefined ? undefined : { generator: this.generator });
+    return dropout(x, this.p, this.training, { generator: this.generator });
   }
 
   override extraRepr(): string {

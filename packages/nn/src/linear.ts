@@ -66,12 +66,11 @@ export class Linear extends Module {
    * @param generator the generator to draw from (the seeded default generator if omitted).
    */
   resetParameters(generator?: Generator): void {
-    const g = generator === undefined ? {} : { generator };
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), ...g });
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
     if (this.bias !== null) {
       const [fanIn] = calculateFanInAndFanOut(this.weight);
       const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound, ...g });
+      uniform_(this.bias, { a: -bound, b: bound, generator });
     }
   }
 

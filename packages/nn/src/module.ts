@@ -216,7 +216,13 @@ export abstract class Module {
   /** The direct sub-modules with their field names. */
   namedChildren(): Array<[string, Module]> {
     const seen = new Set<Module>();
-    return this.#ownChildren().filter(([, m]) => (seen.has(m) ? false : (seen.add(m), true)));
+    const out: Array<[string, Module]> = [];
+    for (const [name, m] of this.#ownChildren()) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      out.push([name, m]);
+    }
+    return out;
   }
 
   /** The direct sub-modules. */

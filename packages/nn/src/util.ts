@@ -2,7 +2,7 @@
  * Small argument-checking helpers shared by the nn package (not exported from the package).
  * @module
  */
-import { Tensor, type DType } from "@tapegrad/core";
+import { Tensor } from "@tapegrad/core";
 
 /** A short, safe description of an arbitrary value for error messages. */
 export function describe(x: unknown): string {
@@ -63,7 +63,7 @@ export function checkOptions<T extends object>(x: T | undefined, where: string):
 export function checkFloatDtype(x: unknown, where: string): "float32" | "float64" | undefined {
   if (x === undefined) return undefined;
   if (x !== "float32" && x !== "float64") throw new TypeError(`${where}: dtype must be "float32" or "float64", got ${describe(x)}`);
-  return x as DType as "float32" | "float64";
+  return x;
 }
 
 /** Normalise a possibly negative dim against `ndim`. */

@@ -1,4 +1,4 @@
-import { type Tensor, gradcheck, randn, tensor } from "@tapegrad/core";
+import { type Tensor, gradcheck, gradgradcheck, randn, tensor } from "@tapegrad/core";
 import { BCEWithLogitsLoss, CrossEntropyLoss, F, L1Loss, MSELoss, NLLLoss } from "@tapegrad/nn";
 import { describe, expect, test } from "vitest";
 
@@ -165,6 +165,18 @@ describe("crossEntropy", () => {
     expect(() => F.crossEntropy(x, i32(TARGET), { ignoreIndex: 0.5 })).toThrow(/crossEntropy: ignoreIndex must be an integer, got 0.5/);
     expect(() => F.crossEntropy(i32([1, 2]), i32([0]))).toThrow(/crossEntropy: input must be a float32 or float64 tensor, got dtype int32/);
     expect(() => F.crossEntropy(tensor(1.5, { dtype: "float64" }), i32([0]))).toThrow(/crossEntropy: input must have a class dim/);
+  });
+});
+
+describe("second derivatives (createGraph) of the losses", () => {
+  test("match finite differences of the first derivatives", () => {
+    const x = randn([3, 4], { dtype: "float64", requiresGrad: true });
+    const y = i32([3, -100, 1]);
+    const w = f64([0.5, 1, 2, 1.5]);
+    expect(gradgradcheck((x) => F.crossEntropy(x!, y, { weight: w, labelSmoothing: 0.2 }), [x])).toBe(true);
+    const t = f64([[0, 1, 0.5, 1], [1, 0, 0, 0.3], [0.2, 0.9, 1, 0]]);
+    expect(gradgradcheck((x) => F.binaryCrossEntropyWithLogits(x!, t, { posWeight: f64([1, 2, 3, 0.5]) }), [x])).toBe(true);
+    expect(gradgradcheck((x) => F.gelu(x!).sum(), [x])).toBe(true);
   });
 });
 

@@ -24,7 +24,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options?: { generat
   const { generator } = checkOptions(options, where);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  const u = rand(x.shape, { dtype: x.dtype, ...(generator === undefined ? {} : { generator }) });
+  const u = rand(x.shape, { dtype: x.dtype, generator });
   // keep = (u >= p) has probability 1 - p; scale computed in double like PyTorch's 1 / (1 - p).
   const mask = u.ge(p).to(x.dtype).mul(1 / (1 - p));
   return mul(x, mask);
