@@ -42,20 +42,41 @@ export function asgdSingleF32(
   const c = fr(1 - s.lambd * s.eta);
   const negEta = fr(-s.eta);
   const wd = fr(s.weightDecay);
-  const decay = s.weightDecay !== 0;
   const sign = s.maximize ? -1 : 1;
   const mu = s.mu;
-  const average = mu !== 1;
-  for (let i = 0; i < n; i++) {
-    const pi = p[po + i]!;
-    let gi = sign * g[go + i]!;
-    if (decay) gi = fr(gi + wd * pi);
-    const p2 = fr(fr(pi * c) + negEta * gi);
-    p[po + i] = p2;
-    if (average) {
+  // One loop per (decay, average) combination: loop-invariant branches cost V8 a factor ~2 here.
+  if (s.weightDecay === 0) {
+    // Without decay the sign folds exactly into the step: (-eta) * (-g) == (eta) * g.
+    const step = sign * negEta;
+    if (mu !== 1) {
+      for (let i = 0; i < n; i++) {
+        const p2 = fr(fr(p[po + i]! * c) + step * g[go + i]!);
+        p[po + i] = p2;
+        const a = ax[axo + i]!;
+        ax[axo + i] = a + fr(fr(p2 - a) * mu);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p2 = fr(fr(p[po + i]! * c) + step * g[go + i]!);
+        p[po + i] = p2;
+        ax[axo + i] = p2;
+      }
+    }
+    return;
+  }
+  if (mu !== 1) {
+    for (let i = 0; i < n; i++) {
+      const pi = p[po + i]!;
+      const p2 = fr(fr(pi * c) + negEta * fr(sign * g[go + i]! + wd * pi));
+      p[po + i] = p2;
       const a = ax[axo + i]!;
       ax[axo + i] = a + fr(fr(p2 - a) * mu);
-    } else {
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const pi = p[po + i]!;
+      const p2 = fr(fr(pi * c) + negEta * fr(sign * g[go + i]! + wd * pi));
+      p[po + i] = p2;
       ax[axo + i] = p2;
     }
   }
@@ -68,22 +89,23 @@ export function asgdSingleF64(
   const c = 1 - s.lambd * s.eta;
   const negEta = -s.eta;
   const wd = s.weightDecay;
-  const decay = wd !== 0;
   const sign = s.maximize ? -1 : 1;
   const mu = s.mu;
   const average = mu !== 1;
+  if (wd === 0) {
+    const step = sign * negEta;
+    for (let i = 0; i < n; i++) {
+      const p2 = p[po + i]! * c + step * g[go + i]!;
+      p[po + i] = p2;
+      ax[axo + i] = average ? ax[axo + i]! + (p2 - ax[axo + i]!) * mu : p2;
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const pi = p[po + i]!;
-    let gi = sign * g[go + i]!;
-    if (decay) gi = gi + wd * pi;
-    const p2 = pi * c + negEta * gi;
+    const p2 = pi * c + negEta * (sign * g[go + i]! + wd * pi);
     p[po + i] = p2;
-    if (average) {
-      const a = ax[axo + i]!;
-      ax[axo + i] = a + (p2 - a) * mu;
-    } else {
-      ax[axo + i] = p2;
-    }
+    ax[axo + i] = average ? ax[axo + i]! + (p2 - ax[axo + i]!) * mu : p2;
   }
 }
 
@@ -128,14 +150,23 @@ export function asgdForeach(items: readonly AsgdForeachItem[], s: AsgdForeachSca
     const lambd = fr(s.lambd);
     for (const it of items) {
       const { p, po, g, go, ax, axo, n, eta, mu } = it;
-      for (let i = 0; i < n; i++) {
-        const pi = p[po + i]!;
-        const gi = sign * g[go + i]!;
-        const inter = decay ? fr(fr(gi + wd * pi) + lambd * pi) : fr(gi + lambd * pi);
-        const p2 = fr(pi - fr(inter * eta));
-        p[po + i] = p2;
-        const a = ax[axo + i]!;
-        ax[axo + i] = a + fr(fr(p2 - a) * mu);
+      if (decay) {
+        for (let i = 0; i < n; i++) {
+          const pi = p[po + i]!;
+          const inter = fr(fr(sign * g[go + i]! + wd * pi) + lambd * pi);
+          const p2 = fr(pi - fr(inter * eta));
+          p[po + i] = p2;
+          const a = ax[axo + i]!;
+          ax[axo + i] = a + fr(fr(p2 - a) * mu);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const pi = p[po + i]!;
+          const p2 = fr(pi - fr(fr(sign * g[go + i]! + lambd * pi) * eta));
+          p[po + i] = p2;
+          const a = ax[axo + i]!;
+          ax[axo + i] = a + fr(fr(p2 - a) * mu);
+        }
       }
     }
     return;
