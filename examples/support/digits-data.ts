@@ -1,0 +1,79 @@
+// Loading the UCI handwritten-digits data (examples/data/digits.csv.gz, see examples/data/README.md):
+// 1797 rows of 64 pixel counts (0..16) and a label (0..9). Errors are one clear line each.
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { Generator, type Tensor, tensor } from "@tapegrad/core";
+
+/** The digits as tensors: pixels scaled to [0, 1] (float32 [N, 64]) and labels (int32 [N]). */
+export interface DigitsSplit {
+  x: Tensor;
+  y: Tensor;
+}
+
+/** An error whose message is meant to be printed as is, without a stack trace. */
+export class DataError extends Error {}
+
+const PIXELS = 64;
+
+/** Parse the CSV text of the digits file, checking every row. */
+export function parseDigits(text: string, source: string): { pixels: Float32Array; labels: Int32Array } {
+  const rows = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (rows.length === 0) throw new DataError(`${source}: the file has no rows`);
+  const pixels = new Float32Array(rows.length * PIXELS);
+  const labels = new Int32Array(rows.length);
+  rows.forEach((row, r) => {
+    const cells = row.split(",");
+    if (cells.length !== PIXELS + 1) {
+      throw new DataError(`${source}: line ${r + 1} has ${cells.length} columns, expected ${PIXELS + 1} (64 pixels and a label)`);
+    }
+    for (let c = 0; c <= PIXELS; c++) {
+      const value = Number(cells[c]);
+      const max = c < PIXELS ? 16 : 9;
+      if (cells[c]!.trim() === "" || !Number.isInteger(value) || value < 0 || value > max) {
+        throw new DataError(`${source}: line ${r + 1}, column ${c + 1} holds ${JSON.stringify(cells[c])}, expected an integer in 0..${max}`);
+      }
+      if (c < PIXELS) pixels[r * PIXELS + c] = value / 16;
+      else labels[r] = value;
+    }
+  });
+  return { pixels, labels };
+}
+
+/** Read and parse a gzipped digits CSV file. */
+export function readDigits(path: string): { pixels: Float32Array; labels: Int32Array } {
+  let compressed: Buffer;
+  try {
+    compressed = readFileSync(path);
+  } catch (error) {
+    throw new DataError(`cannot read the digits data at ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let text: string;
+  try {
+    text = gunzipSync(compressed).toString("utf8");
+  } catch {
+    throw new DataError(`${path} is not a valid gzip file (expected the digits CSV, gzipped)`);
+  }
+  return parseDigits(text, path);
+}
+
+/** A seeded shuffle into train and test parts (`testFraction` of the rows go to test). */
+export function splitDigits(data: { pixels: Float32Array; labels: Int32Array }, testFraction: number, seed: number): { train: DigitsSplit; test: DigitsSplit } {
+  const n = data.labels.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const generator = new Generator(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.nextInt(0, i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nTest = Math.round(n * testFraction);
+  const take = (indices: number[]): DigitsSplit => {
+    const x = new Float32Array(indices.length * PIXELS);
+    const y = new Int32Array(indices.length);
+    indices.forEach((src, dst) => {
+      x.set(data.pixels.subarray(src * PIXELS, (src + 1) * PIXELS), dst * PIXELS);
+      y[dst] = data.labels[src]!;
+    });
+    return { x: tensor(x).reshape(indices.length, PIXELS), y: tensor(y) };
+  };
+  return { train: take(order.slice(nTest)), test: take(order.slice(0, nTest)) };
+}
