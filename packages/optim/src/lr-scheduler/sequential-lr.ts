@@ -73,7 +73,9 @@ function checkMilestones(value: unknown, count: number | null, where: string): n
  * deprecated `step(0)`; fixed in 2.9); milestones must be strictly increasing integers >= 1
  * (PyTorch silently skips scheduler 0 for a milestone 0, pytorch/pytorch#185872); `lastEpoch` other
  * than -1 is rejected (PyTorch ignores it, #162591); group lrs given as tensors are filled in place
- * instead of aliased to `initialLr`; `loadStateDict` needs one saved state per child.
+ * instead of aliased to `initialLr`; `loadStateDict` needs one saved state per child; a nested
+ * SequentialLR restarts at its epoch 0 when the outer one is built (PyTorch steps it to epoch 1
+ * while its first child is at epoch 0, shifting its milestones by one).
  *
  * @example
  * const warmup = new LinearLR(opt, { startFactor: 0.1, endFactor: 1, totalIters: 20 });
@@ -175,6 +177,16 @@ export class SequentialLR extends LRScheduler {
     s.setEpoch(idx > 0 ? epoch - this.milestones[idx - 1]! : epoch);
     this.lastEpoch = epoch;
     this.setLastLr(s.getLastLr());
+  }
+
+  /**
+   * @internal restart at epoch 0 with the first child's initial step (a nested SequentialLR inside
+   * another one's construction).
+   */
+  override initialStep(): void {
+    this.lastEpoch = 0;
+    this.schedulers[0]!.initialStep();
+    this.setLastLr(this.schedulers[0]!.getLastLr());
   }
 
   /** @internal steps every child back one epoch (PyTorch's `recursive_undo`); the container's own epoch stays. */
