@@ -121,7 +121,7 @@ describe("LambdaLR", () => {
     const { opt, params } = sgd([1, 2]);
     expect(() => new LambdaLR(opt, { lrLambda: [(e) => e] })).toThrow("LambdaLR: Expected 2 lrLambdas, but got 1");
     expect(() => new LambdaLR(opt, { lrLambda: 0.5 } as never)).toThrow("LambdaLR: lrLambda must be a function or an array of functions, got 0.5");
-    expect(() => new LambdaLR(opt, { lrLambda: [(e) => e, 3] } as never)).toThrow("LambdaLR: lrLambda[1] must be a function, got 3");
+    expect(() => new LambdaLR(opt, { lrLambda: [(e: number) => e, 3] } as never)).toThrow("LambdaLR: lrLambda[1] must be a function, got 3");
     const sched = new LambdaLR(opt, { lrLambda: (e) => (e < 1 ? 1 : (undefined as unknown as number)) });
     for (const p of params) p.grad = full([1], 0.01);
     opt.step();
