@@ -97,19 +97,33 @@ function checkSettings(p: Record<string, unknown>, where: string): Settings {
 export class ReduceLROnPlateau {
   /** The optimizer whose group lrs this scheduler reduces. */
   readonly optimizer: Optimizer;
+  /** Factor the lr is multiplied by on a plateau. */
   factor: number;
+  /** Lower bound of each group's lr. */
   minLrs: number[];
+  /** The single `minLr` given at construction (null when one per group was given). */
   defaultMinLr: number | null;
+  /** Bad epochs tolerated before a reduction. */
   patience: number;
+  /** Epochs ignored after a reduction. */
   cooldown: number;
+  /** Remaining cooldown epochs. */
   cooldownCounter = 0;
+  /** Whether the metric should decrease or increase. */
   mode: "min" | "max";
+  /** Minimum change that counts as an improvement. */
   threshold: number;
+  /** Whether `threshold` is relative or absolute. */
   thresholdMode: "rel" | "abs";
+  /** Best metric seen so far. */
   best: number;
+  /** Consecutive epochs without improvement. */
   numBadEpochs = 0;
+  /** The worst possible metric for the mode (Infinity for "min", -Infinity for "max"). */
   modeWorse: number;
+  /** Reductions smaller than this are skipped. */
   eps: number;
+  /** Number of `step()` calls. */
   lastEpoch = 0;
   #lastLr: number[];
 
