@@ -383,3 +383,23 @@ describe("higher-order derivatives with createGraph", () => {
     expect(g!.requiresGrad).toBe(false);
   });
 });
+
+describe("saved tensors are only those a needed gradient uses", () => {
+  test("updating a weight in place after x @ W does not break backward to W (x is constant)", () => {
+    const x = tensor([[1, 2]], { dtype: "float64" });
+    const w0 = tensor([[0.5], [-1]], { dtype: "float64", requiresGrad: true });
+    const w = w0.mul(1); // non-leaf, like a differentiable optimizer's parameter
+    const y = x.matmul(w).sum();
+    w.mul_(2); // matmul saved only x (w's gradient needs x; x needs no gradient)
+    y.backward();
+    expect(w0.grad!.tolist()).toEqual([[1], [2]]);
+  });
+
+  test("the operand a needed gradient uses is still version-checked", () => {
+    const x = tensor([[1, 2]], { dtype: "float64", requiresGrad: true });
+    const w = tensor([[0.5], [-1]], { dtype: "float64", requiresGrad: true }).mul(1);
+    const y = x.matmul(w).sum();
+    w.mul_(2);
+    expect(() => y.backward()).toThrow(/MmBackward: one of the tensors needed for gradient computation has been modified by an in-place operation/);
+  });
+});

@@ -4,11 +4,12 @@ import type { Tensor } from "../tensor.js";
 
 /**
  * A gradient rule: gets the gradient of the op's output and the op's saved tensors (checked against
- * in-place modification), returns one gradient per input (null where the input needs none).
+ * in-place modification; an entry the op chose not to save, because no gradient it must compute
+ * uses it, is null), returns one gradient per input (null where the input needs none).
  * Rules are written with differentiable tensor ops, so running them with grad mode on records the
  * backward pass itself (that is what `createGraph` does).
  */
-export type GradRule = (gradOutput: Tensor, saved: Tensor[]) => Array<Tensor | null>;
+export type GradRule = (gradOutput: Tensor, saved: Array<Tensor | null>) => Array<Tensor | null>;
 
 /** A hook on a tensor's gradient: may return a replacement gradient. */
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
@@ -42,7 +43,7 @@ export class Node {
   readonly tensorHooks: TensorHook[] = [];
   /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
   retainGradOf: Tensor | null = null;
-  private saved: SavedTensor[] | null;
+  private saved: Array<SavedTensor | null> | null;
   private rule: GradRule | null;
 
   constructor(
@@ -53,12 +54,12 @@ export class Node {
     /** Shape and dtype of each input, to check the gradients the rule returns. */
     readonly inputMeta: ReadonlyArray<InputMeta>,
     rule: GradRule | null,
-    saved: readonly Tensor[],
+    saved: ReadonlyArray<Tensor | null>,
     /** Shape and dtype of the op's output (what the incoming gradient must have). */
     readonly outputMeta: InputMeta,
   ) {
     this.rule = rule;
-    this.saved = saved.map((t) => new SavedTensor(t));
+    this.saved = saved.map((t) => (t === null ? null : new SavedTensor(t)));
   }
 
   /** Whether `release()` already dropped the saved tensors. */
@@ -67,9 +68,10 @@ export class Node {
   }
 
   /** The saved tensors, after checking none was modified in place since it was saved. */
-  unpackSaved(): Tensor[] {
+  unpackSaved(): Array<Tensor | null> {
     if (this.saved === null) throw freedError(this.name);
     return this.saved.map((s) => {
+      if (s === null) return null;
       if (s.tensor.version !== s.version) {
         throw new Error(
           `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +

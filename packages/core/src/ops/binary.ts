@@ -3,7 +3,7 @@
  * Either operand may be a JS number or boolean (treated as a 0-dim tensor, PyTorch's promotion rules).
  * @module
  */
-import { record } from "../autograd/record.js";
+import { record, saveFor } from "../autograd/record.js";
 import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
 import { type DType, allocate, describe } from "../dtype.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
@@ -59,7 +59,8 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
 export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("mul", a, b);
   const out = compute("mul", x, y, dtype, (p, q) => p * q);
-  return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
+  // An unsaved operand is only consulted for its (immutable) shape.
+  return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx ?? x, sy ?? y, x.requiresGrad, y.requiresGrad), saveFor(x, y));
 }
 
 /** True division `a / b` with broadcasting (integer inputs give floats). */

@@ -2,7 +2,7 @@
  * Matrix products: `matmul` (with PyTorch's 1-D and batch-broadcasting rules), `dot` and `outer`.
  * @module
  */
-import { record } from "../autograd/record.js";
+import { record, saveFor } from "../autograd/record.js";
 import { batchedMatmulRule, dotRule } from "../autograd/rules/linalg-rules.js";
 import { type DType, allocate } from "../dtype.js";
 import { batchedMatmulKernel, matmulKernel } from "../kernels/matmul.js";
@@ -61,7 +61,8 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   }
   const result = Tensor.fromData(out, outShape, dtype);
   const name = a.ndim === 2 && b.ndim === 2 ? "MmBackward" : "BmmBackward";
-  return record(result, name, [a, b], (g, [sa, sb]) => batchedMatmulRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), [a, b]);
+  // An unsaved operand is only consulted for its (immutable) shape.
+  return record(result, name, [a, b], (g, [sa, sb]) => batchedMatmulRule(g, sa ?? a, sb ?? b, a.requiresGrad, b.requiresGrad), saveFor(a, b));
 }
 
 /**
@@ -123,7 +124,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   const out = allocate(dtype, 1);
   matmulKernel(a.values(), 0, b.values(), 0, out, 0, 1, a.shape[0]!, 1);
   const result = Tensor.fromData(out, [], dtype);
-  return record(result, "DotBackward", [a, b], (g, [sa, sb]) => dotRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), [a, b]);
+  return record(result, "DotBackward", [a, b], (g, [sa, sb]) => dotRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), saveFor(a, b));
 }
 
 /**
