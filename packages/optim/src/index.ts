@@ -9,6 +9,11 @@ export {
   type LoadStateDictPreHook, type LoadStateDictPostHook,
 } from "./optimizer.js";
 export { HookRegistry, RemovableHandle, type HookOptions } from "./hooks.js";
+export { ASGD, type ASGDOptions, type ASGDParamGroup } from "./asgd.js";
+export {
+  asgdUpdate, asgdUpdatePure, asgdInitState, asgdScalarDtype, checkAsgdHyperparameters,
+  type AsgdUpdateOptions, type AsgdHyperparameters, type AsgdFlags, type AsgdParamState,
+} from "./functional/asgd-update.js";
 export { SGD, type SGDOptions, type SGDParamGroup } from "./sgd.js";
 export { Adam, type AdamOptions, type AdamParamGroup } from "./adam.js";
 export { AdamW, type AdamWOptions } from "./adamw.js";
@@ -18,11 +23,6 @@ export { sgdUpdate, type SgdUpdateOptions } from "./functional/sgd-update.js";
 export { adamUpdate, type AdamUpdateOptions } from "./functional/adam-update.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
 export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
-export { ASGD, type ASGDOptions, type ASGDParamGroup } from "./asgd.js";
-export {
-  asgdUpdate, asgdUpdatePure, asgdInitState, asgdScalarDtype, checkAsgdHyperparameters,
-  type AsgdUpdateOptions, type AsgdHyperparameters, type AsgdFlags, type AsgdParamState,
-} from "./functional/asgd-update.js";
 export {
   LRScheduler, setSchedulerWarningSink, STEP_ORDER_WARNING, GET_LR_WARNING, type WarningSink, type LRSchedulerStateDict,
 } from "./lr-scheduler/lr-scheduler.js";
