@@ -2,6 +2,7 @@
  * Element types and PyTorch's type-promotion rules among them.
  * @module
  */
+import { describe } from "./describe.js";
 
 /** The element types a tensor can hold. `bool` is stored as one byte per element. */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -62,10 +63,6 @@ export function allocate(dtype: DType, length: number): TypedArray {
   }
 }
 
-/** Bytes per element of `dtype`. */
-export function itemSize(dtype: DType): number {
-  return dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4;
-}
 
 const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
@@ -86,20 +83,3 @@ export function promoteWithScalar(dtype: DType, scalar: number | boolean): DType
   return category === 2 ? getDefaultDtype() : "int32";
 }
 
-/** The dtype of a tensor created from JS data when none is given. */
-export function inferDtype(sample: number | boolean | undefined): DType {
-  if (typeof sample === "boolean") return "bool";
-  return getDefaultDtype();
-}
-
-/** A short, safe description of an arbitrary value for error messages. */
-export function describe(x: unknown): string {
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint") return String(x);
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === "function") return "a function";
-  const name = (x as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : "an object";
-}

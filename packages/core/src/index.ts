@@ -4,7 +4,8 @@
  */
 export { Tensor, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
 export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, promoteTypes, isFloatingDtype } from "./dtype.js";
-export { type Shape, broadcastShapes } from "./shape.js";
+export { type Shape, broadcastShapes, formatShape } from "./shape.js";
+export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";

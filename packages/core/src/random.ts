@@ -11,7 +11,7 @@
  * The streams are not PyTorch's: the same seed gives different numbers than `torch.manual_seed`.
  * @module
  */
-import { describe } from "./dtype.js";
+import { describe } from "./describe.js";
 
 /** A seedable random number generator (xoshiro128**). */
 export class Generator {

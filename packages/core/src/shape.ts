@@ -2,7 +2,7 @@
  * Shapes, strides, dimension arguments and broadcasting.
  * @module
  */
-import { describe } from "./dtype.js";
+import { describe } from "./describe.js";
 
 /** A tensor's shape: one non-negative integer size per dimension. */
 export type Shape = readonly number[];

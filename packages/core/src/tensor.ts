@@ -4,7 +4,8 @@
  * @module
  */
 import { AccumulateGrad, Node, type TensorHook } from "./autograd/node.js";
-import { type DType, type TypedArray, allocate, describe, isFloatingDtype } from "./dtype.js";
+import { type DType, type TypedArray, isFloatingDtype } from "./dtype.js";
+import { describe } from "./describe.js";
 import { type Shape, contiguousStrides, formatShape, numelOf, sameShape } from "./shape.js";
 import { Storage } from "./storage.js";
 import * as creation from "./ops/creation.js";
@@ -768,7 +769,3 @@ export function defaultGradient(output: Tensor, gradient: Tensor | undefined, wh
   return gradient;
 }
 
-/** @internal allocate an uninitialised contiguous tensor. */
-export function emptyTensor(shape: Shape, dtype: DType): Tensor {
-  return Tensor.fromData(allocate(dtype, numelOf(shape)), shape, dtype);
-}

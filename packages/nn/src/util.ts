@@ -2,25 +2,10 @@
  * Small argument-checking helpers shared by the nn package (not exported from the package).
  * @module
  */
-import { Tensor } from "@tapegrad/core";
+import { Tensor, describe, formatShape } from "@tapegrad/core";
 
-/** A short, safe description of an arbitrary value for error messages. */
-export function describe(x: unknown): string {
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint") return String(x);
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === "function") return "a function";
-  if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${formatShape(x.shape)}`;
-  const name = (x as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : "an object";
-}
-
-/** `[2,3]`-style rendering used in every error message (the same as core's). */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(",")}]`;
-}
+// The same renderings as every other package's error messages.
+export { describe, formatShape };
 
 /** Throw unless `x` is a Tensor. */
 export function checkTensor(x: unknown, where: string, name: string): Tensor {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Tensor, noGrad, type DType } from "@tapegrad/core";
+import { Tensor, describe, formatShape, noGrad, type DType } from "@tapegrad/core";
 
 /**
  * An optimizer's state as a plain object (PyTorch's layout with camelCase keys).
@@ -29,25 +29,8 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A short description of an arbitrary value for error messages, e.g. `a Tensor`, `"abc"`, `an array of length 2`. */
-export function describeValue(x: unknown): string {
-  if (typeof x === "string") return JSON.stringify(x);
-  if (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint") return String(x);
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (typeof x === "symbol") return x.toString();
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === "function") return "a function";
-  if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${formatShape(x.shape)}`;
-  if (isPlainObject(x)) return "an object";
-  const name = (x as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : "an object";
-}
-
-/** `[2,3]`-style rendering of a shape. */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(",")}]`;
-}
+// The same renderings as every other package's error messages.
+export { describe as describeValue, formatShape };
 
 /**
  * A copy of `t` with its own storage, detached from the graph, optionally converted to `dtype`.
@@ -166,14 +149,14 @@ const CANONICAL_INT = /^(0|[1-9][0-9]*)$/;
  */
 export function parseStateDict(sd: unknown, groupSizes: readonly number[], where: string): ParsedStateDict {
   if (!isPlainObject(sd)) {
-    throw new TypeError(`${where}: the state dict must be an object with "state" and "paramGroups", got ${describeValue(sd)}`);
+    throw new TypeError(`${where}: the state dict must be an object with "state" and "paramGroups", got ${describe(sd)}`);
   }
   const { state, paramGroups } = sd;
   if (!Array.isArray(paramGroups)) {
-    throw new TypeError(`${where}: stateDict.paramGroups must be an array, got ${describeValue(paramGroups)}`);
+    throw new TypeError(`${where}: stateDict.paramGroups must be an array, got ${describe(paramGroups)}`);
   }
   if (!isPlainObject(state)) {
-    throw new TypeError(`${where}: stateDict.state must be an object keyed by parameter ids, got ${describeValue(state)}`);
+    throw new TypeError(`${where}: stateDict.state must be an object keyed by parameter ids, got ${describe(state)}`);
   }
   if (paramGroups.length !== groupSizes.length) {
     throw new Error(
@@ -183,11 +166,11 @@ export function parseStateDict(sd: unknown, groupSizes: readonly number[], where
   const positions = new Map<number, readonly [number, number]>();
   const groups = paramGroups.map((group: unknown, gi) => {
     if (!isPlainObject(group)) {
-      throw new TypeError(`${where}: stateDict.paramGroups[${gi}] must be an object, got ${describeValue(group)}`);
+      throw new TypeError(`${where}: stateDict.paramGroups[${gi}] must be an object, got ${describe(group)}`);
     }
     const ids = group.params;
     if (!Array.isArray(ids)) {
-      throw new TypeError(`${where}: stateDict.paramGroups[${gi}].params must be an array of parameter ids, got ${describeValue(ids)}`);
+      throw new TypeError(`${where}: stateDict.paramGroups[${gi}].params must be an array of parameter ids, got ${describe(ids)}`);
     }
     if (ids.length !== groupSizes[gi]) {
       throw new Error(
@@ -197,7 +180,7 @@ export function parseStateDict(sd: unknown, groupSizes: readonly number[], where
     }
     ids.forEach((id: unknown, i) => {
       if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
-        throw new TypeError(`${where}: stateDict.paramGroups[${gi}].params[${i}] must be a non-negative integer id, got ${describeValue(id)}`);
+        throw new TypeError(`${where}: stateDict.paramGroups[${gi}].params[${i}] must be a non-negative integer id, got ${describe(id)}`);
       }
       const previous = positions.get(id);
       if (previous !== undefined) {
@@ -211,7 +194,7 @@ export function parseStateDict(sd: unknown, groupSizes: readonly number[], where
       const names = group.paramNames;
       if (!Array.isArray(names) || names.length !== ids.length || names.some((n) => typeof n !== "string")) {
         throw new TypeError(
-          `${where}: stateDict.paramGroups[${gi}].paramNames must be an array of ${ids.length} strings, got ${describeValue(names)}`,
+          `${where}: stateDict.paramGroups[${gi}].paramNames must be an array of ${ids.length} strings, got ${describe(names)}`,
         );
       }
     }
@@ -224,7 +207,7 @@ export function parseStateDict(sd: unknown, groupSizes: readonly number[], where
       throw new Error(`${where}: stateDict.state has key ${JSON.stringify(key)}, which is not a parameter id of stateDict.paramGroups`);
     }
     if (!isPlainObject(value)) {
-      throw new TypeError(`${where}: stateDict.state[${key}] must be an object, got ${describeValue(value)}`);
+      throw new TypeError(`${where}: stateDict.state[${key}] must be an object, got ${describe(value)}`);
     }
     entries.push([id, value]);
   }

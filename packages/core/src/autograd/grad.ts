@@ -3,7 +3,7 @@
  * instead of accumulated.
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { Tensor, defaultGradient } from "../tensor.js";
 import { runBackward } from "./engine.js";
 

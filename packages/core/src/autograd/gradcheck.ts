@@ -4,7 +4,7 @@
  * `createGraph` records). Both work in float64, as PyTorch's do.
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { randn } from "../ops/creation.js";
 import { Generator } from "../random.js";
 import { formatShape, numelOf, sameShape } from "../shape.js";

@@ -4,7 +4,7 @@
  * that receives a gradient, and edges in the direction data flows (from inputs to outputs).
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node } from "./node.js";

@@ -5,7 +5,8 @@
  */
 import { record, saveFor } from "../autograd/record.js";
 import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
-import { type DType, allocate, describe } from "../dtype.js";
+import { type DType, allocate } from "../dtype.js";
+import { describe } from "../describe.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
 import { broadcastShapes, numelOf } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";

@@ -2,7 +2,8 @@
  * Creating tensors: from JS data, constant fills, ranges, identity, and seeded random values.
  * @module
  */
-import { type DType, type TypedArray, allocate, checkDtype, describe, getDefaultDtype, isFloatingDtype } from "../dtype.js";
+import { type DType, type TypedArray, allocate, checkDtype, getDefaultDtype, isFloatingDtype } from "../dtype.js";
+import { describe } from "../describe.js";
 import { Generator, defaultGenerator } from "../random.js";
 import { type Shape, checkShape, numelOf } from "../shape.js";
 import { Tensor, type NestedArray } from "../tensor.js";

@@ -5,7 +5,8 @@
  */
 import { record } from "../autograd/record.js";
 import { evenlyDistributedRule, valueSelectingRule } from "../autograd/rules/extrema-rules.js";
-import { allocate, describe } from "../dtype.js";
+import { allocate } from "../dtype.js";
+import { describe } from "../describe.js";
 import { extremumLastAxis } from "../kernels/extrema.js";
 import { formatShape, normalizeDim, normalizeDims } from "../shape.js";
 import { Tensor } from "../tensor.js";

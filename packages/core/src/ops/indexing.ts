@@ -6,7 +6,8 @@
  */
 import { record } from "../autograd/record.js";
 import { catRule, gatherRule, indexAddRule, indexSelectRule, scatterAddRule } from "../autograd/rules/indexing-rules.js";
-import { type DType, type TypedArray, allocate, describe, promoteTypes } from "../dtype.js";
+import { type DType, type TypedArray, allocate, promoteTypes } from "../dtype.js";
+import { describe } from "../describe.js";
 import { catKernel, gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from "../kernels/indexing.js";
 import { broadcastPositions } from "../kernels/strided.js";
 import { type Shape, contiguousStrides, formatShape, normalizeDim, numelOf, sameShape } from "../shape.js";

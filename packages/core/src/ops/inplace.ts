@@ -10,7 +10,8 @@
  * @module
  */
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
-import { describe, promoteTypes } from "../dtype.js";
+import { promoteTypes } from "../dtype.js";
+import { describe } from "../describe.js";
 import { scatterInto } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
 import { formatShape, sameShape } from "../shape.js";

@@ -9,7 +9,8 @@
  */
 import { Node } from "../autograd/node.js";
 import { record } from "../autograd/record.js";
-import { allocate, describe } from "../dtype.js";
+import { allocate } from "../dtype.js";
+import { describe } from "../describe.js";
 import { gather } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
 import { type Shape, contiguousStrides, formatShape, normalizeDim, numelOf } from "../shape.js";

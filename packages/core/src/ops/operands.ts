@@ -2,7 +2,8 @@
  * Shared helpers of the op layer: argument checks, scalar operands, result dtypes.
  * @module
  */
-import { type DType, describe, getDefaultDtype, isFloatingDtype, promoteTypes, promoteWithScalar } from "../dtype.js";
+import { type DType, getDefaultDtype, isFloatingDtype, promoteTypes, promoteWithScalar } from "../dtype.js";
+import { describe } from "../describe.js";
 import type { Strided } from "../kernels/strided.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { scalar } from "./creation.js";

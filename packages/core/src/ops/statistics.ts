@@ -5,7 +5,8 @@
  */
 import { record } from "../autograd/record.js";
 import { logsumexpRule, normRule, stdRule, varRule } from "../autograd/rules/statistics-rules.js";
-import { allocate, describe, isFloatingDtype } from "../dtype.js";
+import { allocate, isFloatingDtype } from "../dtype.js";
+import { describe } from "../describe.js";
 import { logsumexpLastAxis, normLastAxis, varianceLastAxis } from "../kernels/statistics.js";
 import { formatShape, normalizeDims, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";

@@ -4,7 +4,8 @@
  */
 import { record } from "../autograd/record.js";
 import { clampRule, unaryRules } from "../autograd/rules/unary-rules.js";
-import { type DType, allocate, checkDtype, describe, isFloatingDtype } from "../dtype.js";
+import { type DType, allocate, checkDtype, isFloatingDtype } from "../dtype.js";
+import { describe } from "../describe.js";
 import { mapUnary } from "../kernels/elementwise.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, floatResult, strided } from "./operands.js";

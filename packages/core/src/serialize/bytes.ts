@@ -7,7 +7,7 @@
  * eight hex digits set to "0", so any flipped bit in the length, header, padding or data is caught.
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { Tensor } from "../tensor.js";
 import { CRC32_INIT, crc32Final, crc32Update } from "./crc32.js";
 import { decodeSafetensors, encodeSafetensors, fromLittleEndian, itemBytes, utf8Decode, utf8Encode, type TensorRecord } from "./safetensors.js";

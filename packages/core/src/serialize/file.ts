@@ -3,7 +3,7 @@
  * (`process.getBuiltinModule`), never imported, so bundling core for a browser still works.
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./bytes.js";
 
 /** The parts of `node:fs` this module uses. */

@@ -8,7 +8,7 @@
  * start with `$` get one more `$` so they can never be mistaken for a tag.
  * @module
  */
-import { describe } from "../dtype.js";
+import { describe } from "../describe.js";
 import { Tensor } from "../tensor.js";
 import { METADATA_KEY } from "./safetensors.js";
 
