@@ -118,9 +118,8 @@ export class Adagrad extends Optimizer<AdagradParamGroup> {
   }
 
   /** Accepts `step` (number or 0-dim tensor) and `sum`. */
-  protected override loadParamState(param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
+  protected override loadParamState(_param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
     const where = `${this.constructor.name}.loadStateDict`;
-    void param;
     checkStateKeys(saved, ["step", "sum"], where);
     return { step: loadedStep(saved.step, where), sum: loadedTensor(saved, "sum", where) };
   }

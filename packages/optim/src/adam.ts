@@ -123,9 +123,8 @@ export class Adam extends Optimizer<AdamParamGroup> {
   }
 
   /** Accepts `step` (number or 0-dim tensor), `expAvg`, `expAvgSq` and, optionally, `maxExpAvgSq`. */
-  protected override loadParamState(param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
+  protected override loadParamState(_param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
     const where = `${this.constructor.name}.loadStateDict`;
-    void param;
     checkStateKeys(saved, ["step", "expAvg", "expAvgSq", "maxExpAvgSq"], where);
     const out: Record<string, unknown> = {
       step: loadedStep(saved.step, where),

@@ -147,8 +147,7 @@ export class ASGD extends Optimizer<ASGDParamGroup> {
    * a non-negative integer, `eta` finite and >= 0, `mu` in (0, 1] (numbers or 1-element float
    * tensors, stored as 0-dim tensors of the scalar dtype); `ax` a float tensor of the param's shape.
    */
-  protected override loadParamState(param: Tensor, saved: Record<string, unknown>, group: ASGDParamGroup): Record<string, unknown> {
-    void group;
+  protected override loadParamState(param: Tensor, saved: Record<string, unknown>, _group: ASGDParamGroup): Record<string, unknown> {
     const where = "ASGD.loadStateDict";
     for (const key of Object.keys(saved)) {
       if (!(STATE_KEYS as readonly string[]).includes(key)) {

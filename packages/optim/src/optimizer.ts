@@ -227,9 +227,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * implementation accepts everything.
    * @param group the candidate group (a fresh object the subclass may normalise in place).
    */
-  protected validateGroup(group: G): void {
-    void group;
-  }
+  protected validateGroup(_group: G): void {}
 
   /**
    * Validate and convert one parameter's loaded state; throw to reject the state dict. Receives
@@ -241,9 +239,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @param group the group the parameter will belong to, with the loaded hyperparameters.
    * @returns the state object to store for `param`.
    */
-  protected loadParamState(param: Tensor, saved: Record<string, unknown>, group: G): Record<string, unknown> {
-    void param;
-    void group;
+  protected loadParamState(_param: Tensor, saved: Record<string, unknown>, _group: G): Record<string, unknown> {
     return saved;
   }
 

@@ -107,9 +107,8 @@ export class RMSprop extends Optimizer<RMSpropParamGroup> {
   }
 
   /** Accepts `step` (number or 0-dim tensor), `squareAvg` and optional `momentumBuffer`, `gradAvg`. */
-  protected override loadParamState(param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
+  protected override loadParamState(_param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
     const where = `${this.constructor.name}.loadStateDict`;
-    void param;
     checkStateKeys(saved, ["step", "squareAvg", "momentumBuffer", "gradAvg"], where);
     const out: Record<string, unknown> = { step: loadedStep(saved.step, where), squareAvg: loadedTensor(saved, "squareAvg", where) };
     for (const key of ["momentumBuffer", "gradAvg"]) {

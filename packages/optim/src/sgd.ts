@@ -198,11 +198,10 @@ export class SGD extends Optimizer<SGDParamGroup> {
   }
 
   /** Accepts `momentumBuffer` (a tensor, or `null`/absent = none yet). */
-  protected override loadParamState(param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
+  protected override loadParamState(_param: Tensor, saved: Record<string, unknown>): Record<string, unknown> {
     const where = `${this.constructor.name}.loadStateDict`;
     checkStateKeys(saved, ["momentumBuffer"], where);
     if (saved.momentumBuffer === null || saved.momentumBuffer === undefined) return {};
-    void param;
     return { momentumBuffer: loadedTensor(saved, "momentumBuffer", where) };
   }
 
