@@ -225,7 +225,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * filled in) for each constructor group, for {@link Optimizer.addParamGroup} and for each group
    * produced by {@link Optimizer.loadStateDict}, always before anything is changed. The base
    * implementation accepts everything.
-   * @param group the candidate group (a fresh object the subclass may normalise in place).
+   * @param _group the candidate group (a fresh object the subclass may normalise in place).
    */
   protected validateGroup(_group: G): void {}
 
@@ -234,9 +234,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * a private copy in which floating tensors were already converted to the parameter's dtype (except
    * `step`) and top-level tensors were checked to be 0-dim or of the parameter's shape. The base
    * implementation returns `saved` unchanged.
-   * @param param the current parameter tensor.
+   * @param _param the current parameter tensor.
    * @param saved the copied state of that parameter.
-   * @param group the group the parameter will belong to, with the loaded hyperparameters.
+   * @param _group the group the parameter will belong to, with the loaded hyperparameters.
    * @returns the state object to store for `param`.
    */
   protected loadParamState(_param: Tensor, saved: Record<string, unknown>, _group: G): Record<string, unknown> {
