@@ -1,0 +1,78 @@
+// Every example in examples/ runs as a learner would run it, in its short mode (`--quick`), exits 0
+// and prints its key line; the pictures in docs/images/ are what their scripts draw today.
+// Examples run in child processes, where `@tapegrad/*` resolve to packages/*/dist (`npm test` builds
+// first). train-digits has its own test (train-digits.test.ts).
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, test } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "tapegrad-examples-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `node --import tsx <file> ...args` from the repository root. */
+function runScript(file: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", file, ...args], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+/** The line each example must print in its short mode (a file not listed here must still exit 0 and print something). */
+const keyLines: Record<string, RegExp> = {
+  "autograd-basics.ts": /^d2\/da2 sin\(a\^3\) = 2\.906463 \(exact: 2\.906463\)$/m,
+  "linear-regression-asgd.ts": /^the averaged parameters are closer to the least-squares solution than the last iterate$/m,
+  "checkpoint-resume.ts": /^resumed run equals the uninterrupted run: all 20 lrs, the parameters and the ASGD averages are bit-identical$/m,
+};
+
+const examples = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".ts") && f !== "train-digits.ts")
+  .sort();
+
+describe.concurrent("examples (--quick)", () => {
+  test("the examples folder holds the examples this file knows", () => {
+    expect(examples).toEqual(expect.arrayContaining(Object.keys(keyLines)));
+  });
+
+  for (const file of examples) {
+    test(`${file} exits 0 and prints its key line`, async () => {
+      const run = await runScript(join("examples", file), ["--quick"]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim()).not.toBe("");
+      const key = keyLines[file];
+      if (key !== undefined) expect(run.stdout).toMatch(key);
+    });
+  }
+});
+
+describe.concurrent("pictures in docs/images", () => {
+  test("autograd-graph.svg is the graph examples/autograd-basics.ts draws", async () => {
+    const svgPath = join(scratch, "autograd-graph.svg");
+    const run = await runScript(join("examples", "autograd-basics.ts"), ["--svg", svgPath]);
+    expect(run.code).toBe(0);
+    const svg = readFileSync(svgPath, "utf8");
+    expect(svg).toContain("<svg");
+    expect(svg).toContain("MmBackward");
+    expect(svg).toBe(readFileSync(join(root, "docs", "images", "autograd-graph.svg"), "utf8"));
+  });
+
+  test("asgd-eta-mu.svg is what docs/scripts/asgd-eta-mu.ts draws", async () => {
+    const svgPath = join(scratch, "asgd-eta-mu.svg");
+    const run = await runScript(join("docs", "scripts", "asgd-eta-mu.ts"), ["--out", svgPath]);
+    expect(run.code).toBe(0);
+    const svg = readFileSync(svgPath, "utf8");
+    expect(svg).toContain("mu after step t");
+    expect(svg).toBe(readFileSync(join(root, "docs", "images", "asgd-eta-mu.svg"), "utf8"));
+  });
+});
