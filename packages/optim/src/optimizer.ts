@@ -324,6 +324,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     const fn = resolveClosure(args, kwargs, name);
     const loss = setGradEnabled(this.defaults.differentiable === true, () => {
       const out = fn === undefined ? undefined : enableGrad(fn);
+      if (this.defaults.differentiable === true) this.#checkNoLeafUpdate(name);
       this.updateGroups();
       return out;
     });
@@ -333,6 +334,25 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       hook(this as never, args, kwargs);
     }
     return loss;
+  }
+
+  /**
+   * A differentiable step writes into the params on the tape, which a leaf that requires grad (or a
+   * view of one) cannot take: fail before any state changes, saying what to do instead.
+   */
+  #checkNoLeafUpdate(name: string): void {
+    this.paramGroups.forEach((group, gi) => {
+      group.params.forEach((p, i) => {
+        if (p.grad === null) return;
+        const base = p.base ?? p;
+        if (base.isLeaf && base.requiresGrad) {
+          throw new Error(
+            `${name}.step: param group ${gi}, params[${i}] is a leaf tensor that requires grad; differentiable: true records the ` +
+              `update on the tape and cannot overwrite a leaf in place. Optimize non-leaf clones (p.clone()) or use differentiable: false`,
+          );
+        }
+      });
+    });
   }
 
   /**

@@ -1,0 +1,136 @@
+/**
+ * The pure (optax-style) Adam / AdamW step: new parameters and moments out, nothing mutated, for
+ * differentiating through unrolled optimizer steps.
+ * @module
+ */
+import { Tensor, getDefaultDtype, maximum, scalar, zerosLike } from "@tapegrad/core";
+import { type AdamUpdateOptions } from "./adam-update.js";
+import { resolveLr } from "./sgd-update.js";
+import { checkPureLists } from "./pure-checks.js";
+
+/** One parameter's Adam state for {@link adamUpdatePure} (the keys of `Adam`'s `opt.state.get(p)`). */
+export interface AdamParamState {
+  /** Number of updates so far (0-dim float tensor). */
+  step: Tensor;
+  /** First moment: running mean of the gradient. */
+  expAvg: Tensor;
+  /** Second moment: running mean of the squared gradient. */
+  expAvgSq: Tensor;
+  /** Running maximum of the second moment (AMSGrad only). */
+  maxExpAvgSq?: Tensor;
+}
+
+/**
+ * A fresh Adam state for `param`, as `Adam` creates it at the first step: `step = 0` (0-dim, in the
+ * default dtype as `Adam` stores it), zero moments, and with `amsgrad` a zero `maxExpAvgSq`.
+ * @throws TypeError for a param that is not a float tensor.
+ * @example const states = params.map((p) => adamInitState(p));
+ */
+export function adamInitState(param: Tensor, options: { amsgrad?: boolean } = {}): AdamParamState {
+  if (!(param instanceof Tensor) || !param.isFloatingPoint()) throw new TypeError(`adamInitState: param must be a float tensor, got ${String(param)}`);
+  const state: AdamParamState = { step: scalar(0, getDefaultDtype()), expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
+  if (options.amsgrad === true) state.maxExpAvgSq = zerosLike(param);
+  return state;
+}
+
+function checkOptions(where: string, o: AdamUpdateOptions): void {
+  if (typeof o !== "object" || o === null) throw new TypeError(`${where}: options must be an object, got ${String(o)}`);
+  for (const key of ["beta1", "beta2"] as const) {
+    const v = o[key];
+    if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new RangeError(`${where}: ${key} must be a number in [0, 1), got ${String(v)}`);
+  }
+  for (const key of ["eps", "weightDecay"] as const) {
+    const v = o[key];
+    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: ${key} must be a finite number >= 0, got ${String(v)}`);
+  }
+  for (const key of ["amsgrad", "maximize"] as const) {
+    if (typeof o[key] !== "boolean") throw new TypeError(`${where}: ${key} must be a boolean, got ${String(o[key])}`);
+  }
+}
+
+/**
+ * One Adam (or, with `decoupledWeightDecay: true`, AdamW) step without mutation: the same
+ * operations and values as {@link adamUpdate} (and `Adam`/`AdamW` with `differentiable: true`), but
+ * every result is a new tensor, so the step can be unrolled and differentiated (each op is recorded
+ * when grad mode is on), also with respect to a tensor `lr` that requires grad.
+ *
+ * ```
+ * g = maximize ? -grad : grad;  step = step + 1
+ * if weightDecay != 0:  AdamW: p = p * (1 - lr * weightDecay)   Adam: g = g + weightDecay * p
+ * m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+ * amsgrad: vmax = max(vmax, v), used in place of v
+ * p = p - (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
+ * ```
+ *
+ * A `null` gradient leaves that parameter and its state unchanged (the same objects are returned).
+ * `differentiable` is ignored (nothing is mutated, so nothing needs copying).
+ *
+ * @param params the current parameters (not modified).
+ * @param grads their gradients, or `null` to skip a parameter.
+ * @param states one {@link AdamParamState} per parameter (see {@link adamInitState}).
+ * @param options one group's hyperparameters.
+ * @returns `{ params, states }`, parallel to the inputs.
+ * @throws TypeError/RangeError for lists of different lengths, mismatched shapes or dtypes, a
+ *   missing `maxExpAvgSq` with amsgrad, or invalid hyperparameters.
+ * @example
+ * let params = [w0], states = [adamInitState(w0)];
+ * const [g] = grad([loss(params[0])], params, { createGraph: true });
+ * ({ params, states } = adamUpdatePure(params, [g], states,
+ *   { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }));
+ */
+export function adamUpdatePure(
+  params: readonly Tensor[],
+  grads: ReadonlyArray<Tensor | null>,
+  states: readonly AdamParamState[],
+  options: AdamUpdateOptions,
+): { params: Tensor[]; states: AdamParamState[] } {
+  const where = "adamUpdatePure";
+  checkOptions(where, options);
+  checkPureLists(where, params, grads, states, (s, i) => {
+    const st = s as Partial<AdamParamState>;
+    if (!(st.step instanceof Tensor) || st.step.numel() !== 1 || !st.step.isFloatingPoint()) {
+      throw new TypeError(`${where}: states[${i}].step must be a 1-element float tensor`);
+    }
+    const list: Array<[string, Tensor]> = [["states.expAvg", st.expAvg as Tensor], ["states.expAvgSq", st.expAvgSq as Tensor]];
+    if (options.amsgrad) list.push(["states.maxExpAvgSq", st.maxExpAvgSq as Tensor]);
+    return list;
+  });
+  const lr = resolveLr(options.lr, where);
+  const { beta1, beta2, eps, weightDecay } = options;
+  const outParams: Tensor[] = [];
+  const outStates: AdamParamState[] = [];
+  for (let i = 0; i < params.length; i++) {
+    let p = params[i]!;
+    const g0 = grads[i];
+    const s = states[i]!;
+    if (g0 === null || g0 === undefined) {
+      outParams.push(p);
+      outStates.push(s);
+      continue;
+    }
+    let g = options.maximize ? g0.neg() : g0;
+    const stepT = s.step.add(1);
+    if (weightDecay !== 0) {
+      if (options.decoupledWeightDecay === true) p = typeof lr === "number" ? p.mul(1 - lr * weightDecay) : p.mul(lr.mul(weightDecay).neg().add(1));
+      else g = g.add(p, { alpha: weightDecay });
+    }
+    // lerp(m, g, w) as the in-place lerp_ evaluates it (PyTorch's formula for accuracy near w = 1).
+    const w = 1 - beta1;
+    const diff = g.sub(s.expAvg);
+    const expAvg = w < 0.5 ? s.expAvg.add(diff.mul(w)) : g.sub(diff.mul(1 - w));
+    const expAvgSq = s.expAvgSq.mul(beta2).add(g.mul(g), { alpha: 1 - beta2 });
+    const step = stepT.item();
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const next: AdamParamState = { step: stepT, expAvg, expAvgSq };
+    let second = expAvgSq;
+    if (options.amsgrad) {
+      next.maxExpAvgSq = maximum(s.maxExpAvgSq!, expAvgSq);
+      second = next.maxExpAvgSq;
+    }
+    const denom = second.sqrt().div(biasCorrection2Sqrt).add(eps);
+    outParams.push(typeof lr === "number" ? p.add(expAvg.div(denom), { alpha: -(lr / biasCorrection1) }) : p.sub(expAvg.div(denom).mul(lr.div(biasCorrection1))));
+    outStates.push(next);
+  }
+  return { params: outParams, states: outStates };
+}
