@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: tapegrad against TensorFlow.js (cpu and wasm backends) in one process.
+ *
+ *     npm run bench                      # full suite (several minutes)
+ *     npm run bench -- --quick           # small sizes, a few seconds (what CI runs)
+ *     npm run bench -- --only=matmul,mlp # some families (matmul, mlp, asgd, autograd, memory)
+ *     npm run bench -- --out=path.json   # where the JSON goes (default bench/results/<date>-<mode>.json)
+ *
+ * Prints a table of absolute figures, then a table of ratios with the targets of the issue, and
+ * writes both with the machine description as JSON.
+ * @module
+ */
+import { cpus, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { asgdStepBench } from "./asgd-step.bench.js";
+import { autogradOverheadBench } from "./autograd-overhead.bench.js";
+import { benchConfig } from "./config.js";
+import { type FamilyReport, renderReport, writeJson } from "./harness.js";
+import { matmulBench } from "./matmul.bench.js";
+import { memoryBench } from "./memory.bench.js";
+import { mlpStepBench } from "./mlp-step.bench.js";
+import { initTf, tfVersion } from "./tfjs.js";
+
+const FAMILIES = {
+  matmul: matmulBench,
+  mlp: mlpStepBench,
+  asgd: asgdStepBench,
+  autograd: autogradOverheadBench,
+  memory: memoryBench,
+} as const;
+type FamilyName = keyof typeof FAMILIES;
+
+function option(name: string): string | undefined {
+  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
+  return arg?.slice(name.length + 3);
+}
+
+/** The CPU model as /proc/cpuinfo names it (os.cpus() as a fallback). */
+function cpuModel(): string {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    if (line !== undefined) return line.split(":")[1]!.trim();
+  } catch {
+    // Not Linux: fall through.
+  }
+  return cpus()[0]?.model ?? "unknown";
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const known = ["--quick", "--only=", "--out="];
+  const unknown = args.filter((a) => !known.some((k) => (k.endsWith("=") ? a.startsWith(k) : a === k)));
+  if (unknown.length > 0) throw new Error(`bench: unknown arguments ${unknown.join(" ")} (expected --quick, --only=a,b, --out=file.json)`);
+  const quick = args.includes("--quick");
+  const only = option("only")?.split(",") ?? Object.keys(FAMILIES);
+  for (const name of only) {
+    if (!(name in FAMILIES)) throw new Error(`bench: unknown family "${name}" (expected one of ${Object.keys(FAMILIES).join(", ")})`);
+  }
+  const config = benchConfig(quick);
+  const wasm = await initTf();
+  const machine = {
+    cpu: cpuModel(),
+    cores: cpus().length,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    v8: process.versions.v8,
+    tfjs: tfVersion(),
+    tfjsWasm: { simd: wasm.simd, threads: wasm.threads },
+  };
+  console.log(`tapegrad bench (${quick ? "quick" : "full"}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, TF.js ${machine.tfjs} (wasm simd ${wasm.simd}, threads ${wasm.threads})`);
+  const reports: FamilyReport[] = [];
+  for (const name of only as FamilyName[]) {
+    const t0 = performance.now();
+    reports.push(await FAMILIES[name](config));
+    console.log(`  ${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log("");
+  console.log(renderReport(reports));
+  const checks = reports.flatMap((r) => r.checks);
+  console.log(`\n${checks.length} correctness cross-checks passed`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const out = option("out") ?? fileURLToPath(new URL(`./results/${stamp}-${quick ? "quick" : "full"}.json`, import.meta.url));
+  writeJson(out, {
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    machine,
+    results: reports.flatMap((r) => r.results),
+    ratios: reports.flatMap((r) => r.ratios),
+    checks,
+  });
+  console.log(`JSON written to ${out}`);
+}
+
+try {
+  await main();
+  // TF.js's wasm backend keeps the event loop alive; the work is done.
+  process.exit(0);
+} catch (e) {
+  // Reported here: the wasm backend's own uncaught-exception handler would print its minified source.
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+}
