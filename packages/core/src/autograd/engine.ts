@@ -138,7 +138,11 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
           });
         }
       }
-      if (!options.retainGraph && !(node instanceof AccumulateGrad) && run) node.release();
+      // A grad() target whose own rule does not run (its gradient is only captured) keeps its saved
+      // tensors, as in PyTorch: the target's history must stay usable for a later backward pass.
+      const capturedOnly =
+        options.captureNodes !== null && targets.has(node) && !(useful !== null && node.nextFunctions.some((n) => n !== null && useful.has(n)));
+      if (!options.retainGraph && !(node instanceof AccumulateGrad) && run && !capturedOnly) node.release();
       for (const next of node.nextFunctions) {
         if (next === null) continue;
         const left = pending.get(next)! - 1;

@@ -2,7 +2,7 @@
  * `unrollSteps`: K inner optimizer steps written out on the tape, for hypergradients.
  * @module
  */
-import { Tensor, grad } from "@tapegrad/core";
+import { Tensor, enableGrad, grad } from "@tapegrad/core";
 
 /** A pure optimizer step: `(params, grads, states) => { params, states }`, e.g. a closure over {@link asgdUpdatePure}. */
 export type PureUpdate<S> = (params: Tensor[], grads: Array<Tensor | null>, states: S[]) => { params: Tensor[]; states: S[] };
@@ -44,7 +44,8 @@ export interface UnrollResult<S> {
  * Parameters that do not require grad (constant initial values, or every step of a first-order
  * unroll with number hyperparameters) are differentiated through a detached alias. The graph of
  * all K steps stays alive until the outer `backward()` (or `grad()`) frees it: memory grows
- * linearly in K (measured in docs/hypergradients.md).
+ * linearly in K (measured in docs/hypergradients.md). Under `noGrad` the updates are not recorded
+ * (a plain training run; the inner gradients are still taken on the tape).
  *
  * @param params the initial parameters (leaves that require grad, to get d/d params_init).
  * @param states the initial optimizer states, parallel to `params` (e.g. `asgdInitState(p, lr, { differentiable: true })`).
@@ -82,11 +83,15 @@ export function unrollSteps<S>(params: readonly Tensor[], states: readonly S[], 
   for (let k = 0; k < steps; k++) {
     // grad() needs inputs that require grad; a constant parameter gets a detached alias that does.
     ps = ps.map((p) => (p.requiresGrad ? p : p.detach().requiresGrad_(true)));
-    const l = loss(ps, k);
-    if (!(l instanceof Tensor) || l.numel() !== 1) throw new TypeError(`${where}: loss at step ${k} must be a one-element tensor`);
-    if (!l.requiresGrad) throw new Error(`${where}: the loss at step ${k} does not depend on any parameter (it does not require grad)`);
-    losses.push(l.item());
-    const grads = grad([l], ps, { createGraph, allowUnused: true });
+    const current = ps;
+    // The inner gradient needs the tape even under noGrad (then only the updates go unrecorded).
+    const grads = enableGrad(() => {
+      const l = loss(current, k);
+      if (!(l instanceof Tensor) || l.numel() !== 1) throw new TypeError(`${where}: loss at step ${k} must be a one-element tensor`);
+      if (!l.requiresGrad) throw new Error(`${where}: the loss at step ${k} does not depend on any parameter (it does not require grad)`);
+      losses.push(l.item());
+      return grad([l], current, { createGraph, allowUnused: true });
+    });
     const next = update(ps, grads, st);
     if (typeof next !== "object" || next === null || !Array.isArray(next.params) || !Array.isArray(next.states)) {
       throw new TypeError(`${where}: update must return { params, states }`);
