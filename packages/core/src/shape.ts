@@ -25,6 +25,9 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** The most elements a tensor can hold (positions in storage are int32). */
+export const MAX_NUMEL = 2 ** 31 - 1;
+
 /** `[2,3]`-style rendering used in every error message. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(",")}]`;
@@ -38,6 +41,9 @@ export function checkShape(shape: unknown, where: string): number[] {
       throw new RangeError(`${where}: shape must contain non-negative integers, got ${describe(d)} in ${JSON.stringify(shape)}`);
     }
   }
+  // Element positions are int32 throughout the kernels.
+  const n = numelOf(shape);
+  if (n > MAX_NUMEL) throw new RangeError(`${where}: shape ${formatShape(shape)} has ${n} elements, more than the ${MAX_NUMEL} a tensor can hold`);
   return shape.slice();
 }
 

@@ -59,7 +59,8 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
 /** `a * b` with broadcasting. */
 export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("mul", a, b);
-  const out = compute("mul", x, y, dtype, (p, q) => p * q);
+  // int32 products wrap modulo 2^32 as in PyTorch; a double product loses the low bits past 2^53.
+  const out = compute("mul", x, y, dtype, dtype === "int32" ? Math.imul : (p, q) => p * q);
   // An unsaved operand is only consulted for its (immutable) shape.
   return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx ?? x, sy ?? y, x.requiresGrad, y.requiresGrad), saveFor(x, y));
 }

@@ -10,7 +10,6 @@
  * @module
  */
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
-import { promoteTypes } from "../dtype.js";
 import { describe } from "../describe.js";
 import { scatterInto } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
@@ -45,13 +44,31 @@ function contiguousOf(t: Tensor): number[] {
   return strides;
 }
 
-/** Check that a result may be written into `self`: same shape, and a dtype `self` can hold. */
+const category = (dtype: Tensor["dtype"]): number => (dtype === "bool" ? 0 : dtype === "int32" ? 1 : 2);
+
+/**
+ * Check that a result may be written into `self`: same shape, and a dtype `self` can hold. As
+ * PyTorch's `can_cast`, only the category matters (float64 into float32 is fine, float into int32
+ * or int32 into bool is not), whether or not autograd is recording.
+ */
 function checkResult(self: Tensor, result: Tensor, op: string): void {
   if (!sameShape(result.shape, self.shape)) {
     throw new RangeError(`${op}: output with shape ${formatShape(self.shape)} doesn't match the broadcast shape ${formatShape(result.shape)}`);
   }
-  if (promoteTypes(result.dtype, self.dtype) !== self.dtype) {
+  if (category(result.dtype) > category(self.dtype)) {
     throw new TypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
+  }
+}
+
+/**
+ * Reject writes into a tensor whose elements overlap in memory (a stride-0, expanded dim), as
+ * PyTorch does: which of the aliased results would survive is unspecified.
+ */
+function checkNoInternalOverlap(self: Tensor, op: string): void {
+  if (self.shape.some((d, i) => d > 1 && self.strides[i] === 0)) {
+    throw new RangeError(
+      `${op}: unsupported operation: more than one element of the written-to tensor (shape ${formatShape(self.shape)}, strides ${formatShape(self.strides)}) refers to a single memory location; clone() the tensor first`,
+    );
   }
 }
 
@@ -67,6 +84,7 @@ function writeValues(self: Tensor, values: Tensor): void {
  */
 function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>, compute: (current: Tensor) => Tensor): Tensor {
   checkTensor(self, op, "self");
+  checkNoInternalOverlap(self, op);
   const recording = isGradEnabled();
   if (recording && self.isLeaf && self.requiresGrad && self.base === null) {
     throw new Error(
@@ -81,12 +99,13 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   if (!tracking) {
     const result = noGrad(() => compute(self));
     checkResult(self, result, op);
-    writeValues(self, result);
+    writeValues(self, result.dtype === self.dtype ? result : cast(result, self.dtype));
     return self;
   }
   if (self.base === null) {
-    const result = cast(compute(snapshot(self)), self.dtype);
-    checkResult(self, result, op);
+    const computed = compute(snapshot(self));
+    checkResult(self, computed, op);
+    const result = cast(computed, self.dtype);
     writeValues(self, result);
     self.setHistory(result.gradFn);
     return self;
@@ -94,8 +113,9 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   const base = self.base;
   const geometry = { shape: self.shape.slice(), strides: self.strides.slice(), offset: self.offset - base.offset };
   const baseBefore = snapshot(base);
-  const region = cast(compute(extract(baseBefore, geometry)), self.dtype);
-  checkResult(self, region, op);
+  const computed = compute(extract(baseBefore, geometry));
+  checkResult(self, computed, op);
+  const region = cast(computed, self.dtype);
   const baseAfter = scatterView(baseBefore, region, geometry);
   writeValues(base, baseAfter);
   base.setHistory(baseAfter.gradFn);
