@@ -33,6 +33,7 @@ const keyLines: Record<string, RegExp> = {
   "autograd-basics.ts": /^d2\/da2 sin\(a\^3\) = 2\.906463 \(exact: 2\.906463\)$/m,
   "linear-regression-asgd.ts": /^the averaged parameters are closer to the least-squares solution than the last iterate$/m,
   "checkpoint-resume.ts": /^resumed run equals the uninterrupted run: all 20 lrs, the parameters and the ASGD averages are bit-identical$/m,
+  "hypergradient-descent-lr.ts": /^fixed lr 0\.005: validation loss [\d.]+; adapted lr \(final [\d.]+\): validation loss [\d.]+$/m,
   "learn-lr-unrolled.ts": /^learned lr \d+\.\d+ \(val loss \d+\.\d+/m,
 };
 
