@@ -47,7 +47,7 @@ function measure(impl: string, step: () => void, longRun: number): MemoryFigures
 const quick = process.argv.includes("--quick");
 const c = mlpCases(quick).at(-1)!;
 const d = mlpData(c);
-const longRun = quick ? 30 : 300;
+const longRun = quick ? 30 : 100;
 await initTf();
 const figures: MemoryFigures[] = [measure("tapegrad", tapegradStep(c, d), longRun)];
 for (const backend of ["cpu", "wasm"] as const) {

@@ -1,7 +1,8 @@
 /**
  * The reverse-mode engine: topological order by an explicit stack (no recursion, so graphs of any
- * depth work), a reverse walk that calls each node's rule once all gradients into it are summed,
- * shape and dtype checks on every gradient, and release of saved tensors unless `retainGraph`.
+ * depth work), a reverse walk (ready nodes in a heap, latest first) that calls each node's rule
+ * once all gradients into it are summed, shape and dtype checks on every gradient, and release of
+ * saved tensors unless `retainGraph`.
  * @module
  */
 import { formatShape, sameShape } from "../shape.js";
@@ -18,24 +19,80 @@ interface RunOptions {
   accumulateOnly: Set<Node> | null;
 }
 
-/** Collect nodes reachable from the roots and count the edges into each. */
-function dependencies(roots: Node[]): Map<Node, number> {
+/**
+ * Collect nodes reachable from the roots and count the edges into each. The map doubles as the
+ * "seen" set: a node is pushed when it is first discovered.
+ */
+function dependencies(roots: readonly Node[]): Map<Node, number> {
   const deps = new Map<Node, number>();
-  const seen = new Set<Node>(roots);
-  const stack = [...roots];
+  const stack: Node[] = [];
+  for (const r of roots) {
+    if (deps.has(r)) continue;
+    deps.set(r, 0);
+    stack.push(r);
+  }
   while (stack.length > 0) {
-    const node = stack.pop()!;
-    for (const next of node.nextFunctions) {
-      if (next === null) continue;
-      deps.set(next, (deps.get(next) ?? 0) + 1);
-      if (!seen.has(next)) {
-        seen.add(next);
-        stack.push(next);
+    const next = stack.pop()!.nextFunctions;
+    for (let i = 0; i < next.length; i++) {
+      const n = next[i];
+      if (n === null || n === undefined) continue;
+      const d = deps.get(n);
+      if (d === undefined) {
+        deps.set(n, 1);
+        stack.push(n);
+      } else {
+        deps.set(n, d + 1);
       }
     }
   }
-  for (const r of roots) if (!deps.has(r)) deps.set(r, 0);
   return deps;
+}
+
+/**
+ * The ready nodes as a binary max-heap on `sequenceNumber`: the most recently recorded ready op
+ * runs first (as in PyTorch), in O(log n) per push/pop instead of a scan of the whole ready set.
+ */
+class ReadyQueue {
+  private readonly heap: Node[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(node: Node): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(node);
+    const key = node.sequenceNumber;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.sequenceNumber >= key) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = node;
+  }
+
+  pop(): Node {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      const key = last.sequenceNumber;
+      let i = 0;
+      for (;;) {
+        let child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && h[child + 1]!.sequenceNumber > h[child]!.sequenceNumber) child++;
+        if (h[child]!.sequenceNumber <= key) break;
+        h[i] = h[child]!;
+        i = child;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
 }
 
 /** Nodes from which some target is reachable (the only ones worth running). */
@@ -82,6 +139,7 @@ function checkGrad(node: Node, index: number, grad: Tensor): void {
 }
 
 function runHooks(hooks: ReadonlyArray<(g: Tensor) => Tensor | void | undefined>, grad: Tensor): Tensor {
+  if (hooks.length === 0) return grad;
   let g = grad;
   for (const hook of hooks.slice()) {
     const replaced = hook(g);
@@ -102,21 +160,16 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
     const buffers = new Map<Node, Tensor>();
     roots.forEach((r, i) => addInto(buffers, r, rootGrads[i]!));
     const captured = new Map<Node, Tensor>();
-    // Ready nodes, highest sequence number first (the most recently recorded op runs first).
-    const ready: Node[] = roots.filter((r) => deps.get(r) === 0);
-    const pending = new Map(deps);
-    const visited = new Set<Node>();
-    while (ready.length > 0) {
-      let best = 0;
-      for (let i = 1; i < ready.length; i++) if (ready[i]!.sequenceNumber > ready[best]!.sequenceNumber) best = i;
-      const node = ready[best]!;
-      ready[best] = ready[ready.length - 1]!;
-      ready.pop();
-      if (visited.has(node)) continue;
-      visited.add(node);
+    // `deps` now counts the edges still to be processed; a node becomes ready exactly once, when its
+    // count reaches 0 (roots are distinct in `deps`), so no visited set is needed.
+    const ready = new ReadyQueue();
+    for (const [node, count] of deps) if (count === 0) ready.push(node);
+    while (ready.size > 0) {
+      const node = ready.pop();
       let grad = buffers.get(node);
-      buffers.delete(node);
+      if (grad !== undefined) buffers.delete(node);
       const run = useful === null || useful.has(node);
+      const next = node.nextFunctions;
       if (grad !== undefined && run) {
         grad = runHooks(node.tensorHooks, grad);
         if (node.retainGradOf !== null) node.retainGradOf.accumulateGrad(grad, options.createGraph);
@@ -128,14 +181,15 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
           if (options.captureNodes === null && (options.accumulateOnly === null || targets.has(node))) {
             node.variable.accumulateGrad(runHooks(node.variable.leafHooks, grad), options.createGraph);
           }
-        } else if (useful === null || node.nextFunctions.some((n) => n !== null && useful.has(n))) {
+        } else if (useful === null || next.some((n) => n !== null && useful.has(n))) {
           const grads = node.apply(grad);
-          node.nextFunctions.forEach((next, i) => {
+          for (let i = 0; i < next.length; i++) {
+            const n = next[i];
             const g = grads[i];
-            if (next === null || g === null || g === undefined) return;
+            if (n === null || n === undefined || g === null || g === undefined) continue;
             checkGrad(node, i, g);
-            addInto(buffers, next, g);
-          });
+            addInto(buffers, n, g);
+          }
         }
       }
       // A grad() target whose own rule does not run (its gradient is only captured) keeps its saved
@@ -143,11 +197,12 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
       const capturedOnly =
         options.captureNodes !== null && targets.has(node) && !(useful !== null && node.nextFunctions.some((n) => n !== null && useful.has(n)));
       if (!options.retainGraph && !(node instanceof AccumulateGrad) && run && !capturedOnly) node.release();
-      for (const next of node.nextFunctions) {
-        if (next === null) continue;
-        const left = pending.get(next)! - 1;
-        pending.set(next, left);
-        if (left === 0) ready.push(next);
+      for (let i = 0; i < next.length; i++) {
+        const n = next[i];
+        if (n === null || n === undefined) continue;
+        const left = deps.get(n)! - 1;
+        deps.set(n, left);
+        if (left === 0) ready.push(n);
       }
     }
     return (options.captureNodes ?? []).map((n) => captured.get(n) ?? null);

@@ -38,14 +38,14 @@ export function matmulKernel(
   N: number,
 ): void {
   if (M === 0 || N === 0) return;
-  const [a64, aOff] = asDouble(a, aOffset, M * K);
-  const [b64, bOff] = asDouble(b, bOffset, K * N);
+  const [a64, aOff] = asDouble(a, aOffset, M * K, 0);
+  const [b64, bOff] = asDouble(b, bOffset, K * N, 1);
   if (out instanceof Float64Array) {
     product(a64, aOff, b64, bOff, out, outOffset, M, K, N);
   } else {
-    const acc = new Float64Array(M * N);
+    const acc = scratch(2, M * N);
     product(a64, aOff, b64, bOff, acc, 0, M, K, N);
-    out.set(acc, outOffset);
+    out.set(M * N === acc.length ? acc : acc.subarray(0, M * N), outOffset);
   }
 }
 
@@ -66,17 +66,39 @@ export function batchedMatmulKernel(
   N: number,
 ): void {
   if (batch === 0 || M === 0 || N === 0) return;
-  const [a64] = asDouble(a, 0, a.length);
-  const [b64] = asDouble(b, 0, b.length);
-  const acc = out instanceof Float64Array ? out : new Float64Array(batch * M * N);
+  const [a64] = asDouble(a, 0, a.length, 0);
+  const [b64] = asDouble(b, 0, b.length, 1);
+  const size = batch * M * N;
+  const acc = out instanceof Float64Array ? out : scratch(2, size);
   for (let t = 0; t < batch; t++) product(a64, aIndex[t]! * M * K, b64, bIndex[t]! * K * N, acc, t * M * N, M, K, N);
-  if (acc !== out) out.set(acc);
+  if (acc !== out) out.set(size === acc.length ? acc : acc.subarray(0, size));
 }
 
-/** `data` itself when float64, else a float64 copy of the `length` values from `offset` (then at offset 0). */
-function asDouble(data: TypedArray, offset: number, length: number): [Float64Array, number] {
+/** Largest scratch buffer kept between calls (elements); larger products allocate and drop theirs. */
+const SCRATCH_LIMIT = 1 << 21;
+/** Reused float64 buffers (left operand, right operand, accumulator): no garbage per product in a training loop. */
+const scratchBuffers: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+
+/**
+ * A float64 buffer of at least `length` elements for use `slot`, valid until the next kernel call
+ * (kernels are synchronous and not re-entrant). Only its first `length` elements are meaningful.
+ */
+function scratch(slot: number, length: number): Float64Array {
+  if (length > SCRATCH_LIMIT) return new Float64Array(length);
+  let buf = scratchBuffers[slot]!;
+  if (buf.length < length) {
+    buf = new Float64Array(Math.max(length, 2 * buf.length, 1024));
+    scratchBuffers[slot] = buf;
+  }
+  return buf;
+}
+
+/** `data` itself when float64, else a float64 copy (in scratch `slot`) of the `length` values from `offset`, then at offset 0. */
+function asDouble(data: TypedArray, offset: number, length: number, slot: number): [Float64Array, number] {
   if (data instanceof Float64Array) return [data, offset];
-  return [new Float64Array(data.subarray(offset, offset + length)), 0];
+  const buf = scratch(slot, length);
+  buf.set(offset === 0 && length === data.length ? data : data.subarray(offset, offset + length));
+  return [buf, 0];
 }
 
 /** The float64 product into `c` (overwritten): dot products for narrow outputs, blocked i-k-j otherwise. */
