@@ -175,6 +175,8 @@ interface Spec<P> {
   grad?: readonly number[];
   /** Tolerance multiplier. */
   factor?: number;
+  /** Number of random cases (default RUNS). */
+  runs?: number;
   /** Whether the gradient is defined for this case (default: always). */
   gradWhen?: (c: Case<P>) => boolean;
   run(xs: Tensor[], p: P): Tensor;
@@ -627,7 +629,7 @@ function refMovement(x: Arr, { kind, args }: MoveCase): Arr {
 }
 
 const movementSpecs: Array<Spec<unknown>> = [
-  spec({ name: "movement", arb: movementCase, run: ([x], p) => runMovement(x!, p), ref: ([x], p) => refMovement(x!, p) }),
+  spec({ name: "movement", arb: movementCase, runs: 12 * RUNS, run: ([x], p) => runMovement(x!, p), ref: ([x], p) => refMovement(x!, p) }),
 ];
 
 // ------------------------------------------------------------------ the driver
@@ -677,7 +679,7 @@ function checkSpec(s: Spec<unknown>, cls: string): void {
         expectClose(`${s.name} gradient of operand ${i} (${dtype}, ${layouts[i % 4]})`, got, fd, rtol, rtol * Math.max(1, maxAbs(fd)));
       }
     }),
-    FC,
+    { ...FC, numRuns: s.runs ?? RUNS },
   );
 }
 
