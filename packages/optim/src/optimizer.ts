@@ -296,14 +296,16 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    *
    * Order: global pre-hooks, instance pre-hooks (either may replace `[args, kwargs]`), then, with
    * grad mode set to `defaults.differentiable` (restored afterwards, even on error): the closure
-   * under grad mode on, then {@link Optimizer.updateGroups}; then `stepCount` is incremented and the
+   * under grad mode on, then a check that no group hyperparameter was set to NaN, then
+   * {@link Optimizer.updateGroups}; then `stepCount` is incremented and the
    * instance post-hooks and global post-hooks run with the final `[args, kwargs]`. Hooks run in the
    * caller's grad mode. `args` excludes the optimizer (PyTorch includes it as `args[0]`).
    *
    * @param closure re-evaluates the model and returns the loss (needed by some algorithms).
    * @returns the closure's result, or `undefined`.
    * @throws Error if a pre-hook returns something other than `undefined` or an `[args, kwargs]`
-   *   pair; TypeError if the final arguments are not a single optional closure function.
+   *   pair; TypeError if the final arguments are not a single optional closure function;
+   *   RangeError `<Name>.step: param group <i>: <key> is NaN` (before any parameter changes).
    * @example const loss = opt.step(() => { opt.zeroGrad(); const l = lossFn(model.forward(x), y); l.backward(); return l; });
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
@@ -324,6 +326,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     const fn = resolveClosure(args, kwargs, name);
     const loss = setGradEnabled(this.defaults.differentiable === true, () => {
       const out = fn === undefined ? undefined : enableGrad(fn);
+      this.#checkGroups(name);
       if (this.defaults.differentiable === true) this.#checkNoLeafUpdate(name);
       this.updateGroups();
       return out;
@@ -334,6 +337,22 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       hook(this as never, args, kwargs);
     }
     return loss;
+  }
+
+  /**
+   * Groups are plain objects that users edit (`group.lr = NaN`), and no hyperparameter of any
+   * optimizer is valid as NaN: refuse one before any parameter changes, instead of silently filling
+   * the parameters with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.)
+   */
+  #checkGroups(name: string): void {
+    this.paramGroups.forEach((group, gi) => {
+      for (const [key, value] of Object.entries(group)) {
+        const values = Array.isArray(value) && key !== "params" ? value : [value];
+        if (values.some((v) => typeof v === "number" && Number.isNaN(v))) {
+          throw new RangeError(`${name}.step: param group ${gi}: ${key} is NaN (${formatHyperparameter(value)}); set a valid value before stepping`);
+        }
+      }
+    });
   }
 
   /**
