@@ -1,6 +1,6 @@
-// Linear regression with ASGD: the last iterate of SGD keeps jittering around the answer, while ASGD's
-// Polyak-Ruppert average (its `ax` state) settles on it. Compares both with the least-squares solution
-// and plots their distance to it over the steps.
+// Linear regression with ASGD on noisy minibatches: the last iterate (an SGD step with a slowly decaying
+// size) keeps jittering around the answer, while ASGD's Polyak-Ruppert average (its `ax` state) settles
+// on it. Compares both with the least-squares solution and plots their distance to it over the steps.
 // Run: npx tsx examples/linear-regression-asgd.ts [--quick]   (writes out/linear-regression-asgd.svg)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
