@@ -66,7 +66,8 @@ describe.concurrent("pictures in docs/images", () => {
     const svg = readFileSync(svgPath, "utf8");
     expect(svg).toContain("<svg");
     expect(svg).toContain("MmBackward");
-    expect(svg).toBe(readFileSync(join(root, "docs", "images", "autograd-graph.svg"), "utf8"));
+    const regenerate = "regenerate with: npx tsx examples/autograd-basics.ts --svg docs/images/autograd-graph.svg";
+    expect(svg, regenerate).toBe(readFileSync(join(root, "docs", "images", "autograd-graph.svg"), "utf8"));
   });
 
   test("asgd-eta-mu.svg is what docs/scripts/asgd-eta-mu.ts draws", async () => {
@@ -75,6 +76,6 @@ describe.concurrent("pictures in docs/images", () => {
     expect(run.code).toBe(0);
     const svg = readFileSync(svgPath, "utf8");
     expect(svg).toContain("mu after step t");
-    expect(svg).toBe(readFileSync(join(root, "docs", "images", "asgd-eta-mu.svg"), "utf8"));
+    expect(svg, "regenerate with: npx tsx docs/scripts/asgd-eta-mu.ts").toBe(readFileSync(join(root, "docs", "images", "asgd-eta-mu.svg"), "utf8"));
   });
 });
