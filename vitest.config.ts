@@ -16,5 +16,6 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
     testTimeout: 60_000,
+    setupFiles: ["test/setup/fast-check.ts"],
   },
 });

@@ -342,11 +342,14 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /**
    * Groups are plain objects that users edit (`group.lr = NaN`), and no hyperparameter of any
    * optimizer is valid as NaN: refuse one before any parameter changes, instead of silently filling
-   * the parameters with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.)
+   * the parameters with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.) Keys that
+   * are not hyperparameters of this optimizer (extra keys users or old checkpoints add) are ignored
+   * by every update, so they are not checked.
    */
   #checkGroups(name: string): void {
     this.paramGroups.forEach((group, gi) => {
-      for (const [key, value] of Object.entries(group)) {
+      for (const key of Object.keys(this.defaults)) {
+        const value = group[key];
         const values = Array.isArray(value) && key !== "params" ? value : [value];
         if (values.some((v) => typeof v === "number" && Number.isNaN(v))) {
           throw new RangeError(`${name}.step: param group ${gi}: ${key} is NaN (${formatHyperparameter(value)}); set a valid value before stepping`);

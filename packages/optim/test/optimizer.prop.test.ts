@@ -171,7 +171,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   })),
   fc.constantFrom(
     { name: "state is an array", apply: (sd: Sd) => void (sd.state = [] as never) },
-    { name: "paramGroups is an object", apply: (sd: Sd) => void (sd.paramGroups = { 0: sd.paramGroups[0] } as never) },
+    { name: "paramGroups is an object", apply: (sd: Sd) => void (sd.paramGroups = { 0: groupsOf(sd)[0] } as never) },
     { name: "paramGroups[1] is a number", apply: (sd: Sd) => void (Array.isArray(sd.paramGroups) && (sd.paramGroups[1] = 5 as never)) },
     { name: "paramGroups[0].params is a string", apply: (sd: Sd) => void (groupAt(sd, 0) && (groupAt(sd, 0)!.params = "0,1")) },
     { name: "an id is a string", apply: (sd: Sd) => void (Array.isArray(groupAt(sd, 1)?.params) && ((groupAt(sd, 1)!.params as unknown[])[0] = "2")) },
