@@ -11,6 +11,15 @@ import { initTf, tf, useBackend } from "./tfjs.js";
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("memory-child: run with --expose-gc");
 
+/**
+ * Two full collections: the first finds dead ArrayBuffers, but their backing stores are only
+ * released (and leave `arrayBuffers`) by the next one.
+ */
+function fullGc(): void {
+  gc!();
+  gc!();
+}
+
 /** JS heap in use plus ArrayBuffer backing stores (typed arrays live outside the heap). */
 function used(): number {
   const m = process.memoryUsage();
@@ -27,34 +36,37 @@ interface MemoryFigures {
   tfTensorsAfter?: number;
 }
 
-function measure(impl: string, step: () => void, longRun: number): MemoryFigures {
-  for (let i = 0; i < 5; i++) step();
+function measure(impl: string, step: () => void, longRun: number, warmup: number): MemoryFigures {
+  // JIT tiers, inline caches and lazily created state settle over the first few thousand steps;
+  // growth measured before that is warm-up, not a leak.
+  for (let i = 0; i < warmup; i++) step();
   const deltas: number[] = [];
   for (let i = 0; i < 7; i++) {
-    gc!();
+    fullGc();
     const before = used();
     step();
     deltas.push(used() - before);
   }
-  gc!();
-  // Let the first few steps settle lazily created state (optimizer buffers, caches) before the long run.
+  fullGc();
   const start = used();
   for (let i = 0; i < longRun; i++) step();
-  gc!();
+  fullGc();
   return { impl, allocatedPerStep: median(deltas), retainedGrowthPerStep: (used() - start) / longRun, longRunSteps: longRun };
 }
 
 const quick = process.argv.includes("--quick");
-const c = mlpCases(quick).at(-1)!;
+// The smallest MLP case: fast enough for a run of thousands of steps on every side.
+const c = mlpCases(true)[0]!;
 const d = mlpData(c);
-const longRun = quick ? 30 : 100;
+const longRun = quick ? 30 : 1000;
+const warmup = quick ? 5 : 2000;
 await initTf();
-const figures: MemoryFigures[] = [measure("tapegrad", tapegradStep(c, d), longRun)];
+const figures: MemoryFigures[] = [measure("tapegrad", tapegradStep(c, d), longRun, warmup)];
 for (const backend of ["cpu", "wasm"] as const) {
   const tfs = await tfStep(backend, c, d);
   await useBackend(backend);
   const before = tf.memory().numTensors;
-  const f = measure(`tfjs-${backend}`, () => void tfs.step(), longRun);
+  const f = measure(`tfjs-${backend}`, () => void tfs.step(), longRun, warmup);
   figures.push({ ...f, tfTensorsBefore: before, tfTensorsAfter: tf.memory().numTensors });
   tfs.dispose();
 }

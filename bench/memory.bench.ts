@@ -1,7 +1,8 @@
 /**
- * Family 5: memory of a training step of the largest MLP case: bytes allocated per step (JS heap
+ * Family 5: memory of a training step of the 64-128-10 MLP at batch 64: bytes allocated per step (JS heap
  * plus ArrayBuffers, measured around one step with no collection inside it) and the growth of
- * retained memory per step over a long run (after full collections; the target is no growth).
+ * retained memory per step over a long run after a long warm-up (after full collections; the
+ * target is no growth).
  * Measured in a child process that can force collections (see memory-child.ts). TF.js's wasm
  * backend keeps tensors in WebAssembly memory, which these figures do not see; its live-tensor
  * count before and after the run is reported instead.
