@@ -98,9 +98,8 @@ describe("a save loop killed at random moments", () => {
   const megabytes = 4;
   const KILLS = 12;
 
-  test(`${KILLS} SIGKILLs at random delays: the file is always the last or the next complete generation`, async () => {
-    const delays = Array.from({ length: KILLS }, () => random() * 400);
-    const outcomes = await pool(delays, 3, async (delay, i) => {
+  test(`${KILLS}+ SIGKILLs at random delays: the file is always the last or the next complete generation`, async () => {
+    const killOnce = async (delay: number, i: number): Promise<string> => {
       const dir = mkdtempSync(join(scratch, `loop-${i}-`));
       const target = join(dir, NAME);
       const child = startChild("checkpoint-writer.ts", ["--path", target, "--megabytes", String(megabytes), "--mode", "loop"]);
@@ -119,8 +118,13 @@ describe("a save loop killed at random moments", () => {
         if (verdict !== "rejected") expect(verdict).toBe(generation + 1);
       }
       return left.length === 1 ? "killed mid-save" : "killed between saves";
-    });
-    // The loop spends most of its time inside save, so random kills must land there too.
+    };
+    const outcomes = await pool(Array.from({ length: KILLS }, () => random() * 400), 3, killOnce);
+    // Where a random kill lands depends on the machine's speed and load: keep killing (every kill is
+    // checked the same way) until one has landed inside save, so the interesting case is always covered.
+    while (!outcomes.includes("killed mid-save") && outcomes.length < 3 * KILLS) {
+      outcomes.push(...(await pool([random() * 400, random() * 400, random() * 400], 3, (d, i) => killOnce(d, outcomes.length + i))));
+    }
     expect(outcomes).toContain("killed mid-save");
   });
 });
