@@ -315,7 +315,7 @@ export class Tensor {
     return v === this.storage.data ? v.slice() : v;
   }
 
-  /** The single value of a one-element tensor (a boolean for bool tensors). */
+  /** The single value of a one-element tensor (1 or 0 for a bool tensor; `tolist()` gives booleans). */
   item(): number {
     if (this.numel() !== 1) {
       throw new RangeError(`item: a tensor with ${this.numel()} elements (shape ${formatShape(this.shape)}) cannot be converted to a scalar`);

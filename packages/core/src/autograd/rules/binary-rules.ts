@@ -56,29 +56,28 @@ export function powRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: 
 }
 
 /**
- * d maximum(a, b): the gradient goes to the larger input; at ties it is split evenly (PyTorch's rule).
- * As PyTorch's `where(a == b, g / 2, g).masked_fill_(a < b, 0)`, an input compared with NaN (where
- * neither is larger) receives the whole gradient.
+ * The gradient of maximum/minimum: split evenly at ties, all of it to the winner, none to the loser
+ * (`loses(x, y)`: x loses to y). As PyTorch's `where(a == b, g / 2, g).masked_fill_(a < b, 0)`, an
+ * input compared with NaN (where neither loses) receives the whole gradient.
  */
-export function maximumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+function extremumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean, loses: (x: Tensor, y: Tensor) => Tensor): Grads {
   const tie = eq(a, b);
   const half = div(g, 2);
   const zero = zerosLike(g);
   return [
-    needA ? sumToShape(where(tie, half, where(lt(a, b), zero, g)), a.shape) : null,
-    needB ? sumToShape(where(tie, half, where(gt(a, b), zero, g)), b.shape) : null,
+    needA ? sumToShape(where(tie, half, where(loses(a, b), zero, g)), a.shape) : null,
+    needB ? sumToShape(where(tie, half, where(loses(b, a), zero, g)), b.shape) : null,
   ];
 }
 
-/** d minimum(a, b): the gradient goes to the smaller input; at ties it is split evenly (NaN as in maximum). */
+/** d maximum(a, b): the gradient goes to the larger input; at ties it is split evenly. */
+export function maximumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
+  return extremumRule(g, a, b, needA, needB, lt);
+}
+
+/** d minimum(a, b): the gradient goes to the smaller input; at ties it is split evenly. */
 export function minimumRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
-  const tie = eq(a, b);
-  const half = div(g, 2);
-  const zero = zerosLike(g);
-  return [
-    needA ? sumToShape(where(tie, half, where(gt(a, b), zero, g)), a.shape) : null,
-    needB ? sumToShape(where(tie, half, where(lt(a, b), zero, g)), b.shape) : null,
-  ];
+  return extremumRule(g, a, b, needA, needB, gt);
 }
 
 /** d where(cond, a, b). */
