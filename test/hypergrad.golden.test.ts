@@ -243,12 +243,16 @@ describe("hypergrad.json: hypergradients through unrolled ASGD steps", () => {
         checkRun(c, runUnrolled(problem(c)), "unrollSteps");
       });
 
-      test("the class and the functional path agree exactly", () => {
+      test("the class and the functional path agree to the last bits", () => {
         const pb = problem(c);
         const a = runClass(pb);
         const b = runFunctional(pb);
-        expect(a.outer.item()).toBe(b.outer.item());
-        a.hypergrad.forEach((g, i) => expect(Array.from(g.dataSync()), `hypergrad ${i}`).toEqual(Array.from(b.hypergrad[i]!.dataSync())));
+        // Not bit for bit: the class path reads the params through clones, so a weight's gradient
+        // contributions (the fused linear node and the g @ W product of its rule) are summed in a
+        // different association than in the functional path. A few float64 ulps apart.
+        const ULPS = { rtol: 1e-13, atol: 1e-16 };
+        close([a.outer.item()], [b.outer.item()], ULPS, "outer");
+        a.hypergrad.forEach((g, i) => close(g.dataSync(), b.hypergrad[i]!.dataSync(), ULPS, `hypergrad ${i}`));
       });
 
       test("alternative_eta0_detached: PyTorch 2.8's convention (eta of step 1 a constant copy of lr)", () => {

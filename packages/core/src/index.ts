@@ -33,3 +33,5 @@ export { toBytes, fromBytes } from "./serialize/bytes.js";
 export { save, load } from "./serialize/file.js";
 export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
+export { linear } from "./ops/linear.js";
+export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";

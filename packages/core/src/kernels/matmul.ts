@@ -1,10 +1,14 @@
 /**
- * Dense matrix multiplication on contiguous row-major buffers: the hot path of training.
- * Kept apart from the op layer with a plain-array signature so that a SIMD or worker version can
- * replace it without touching autograd.
+ * Dense matrix multiplication on row-major buffers, each operand possibly stored transposed: the
+ * hot path of training. Kept apart from the op layer with a plain-array signature. float32
+ * products run in the WebAssembly SIMD kernel (`wasm/gemm.wat`) when the kernel backend is
+ * "wasm" (see `setKernelBackend`); everything else, and every product when the backend is "js",
+ * runs in the TypeScript kernel below.
  * @module
  */
 import type { TypedArray } from "../dtype.js";
+import { getKernelBackend } from "./backend.js";
+import { sgemmBatchedWasm, sgemmWasm } from "./wasm/gemm-runtime.js";
 
 /** Rows of B (the K dimension) per block: a BLOCK_K x BLOCK_N panel of B stays in cache across rows. */
 const BLOCK_K = 64;
@@ -14,51 +18,91 @@ const BLOCK_N = 512;
 const NARROW_N = 8;
 
 /**
- * `out[outOffset + i*N + j] = sum_k a[aOffset + i*K + k] * b[bOffset + k*N + j]` for an M x K by
- * K x N product of contiguous row-major matrices.
+ * `out[outOffset + i*N + j] = bias[biasOffset + j] + sum_k opA[i][k] * opB[k][j]` for an M x K by
+ * K x N product. `opA` is the M x K matrix stored row-major from `a[aOffset]`, or, when `transA`,
+ * the transpose of the K x M matrix stored there (so `A^T` is read in place, never copied by the
+ * caller); likewise `opB`.
  *
- * Operands that are not float64 are first copied into Float64Arrays, so the inner loops are
- * monomorphic (one typed-array type, which V8 compiles best) and every sum is accumulated in
- * double precision and rounded once when stored: a float32 product is as accurate as the format
- * allows, and int32 results wrap modulo 2^32 as typed-array stores do.
+ * float32 operands (with a float32 output) use the WebAssembly SIMD kernel when the backend is
+ * "wasm": sums in float32, within float32 rounding of the exact product. Otherwise the TypeScript
+ * kernel copies non-float64 (or transposed) operands into Float64Arrays, so its inner loops are
+ * monomorphic, accumulates in double and rounds once when storing: int32 results wrap modulo
+ * 2^32 as typed-array stores do.
  *
  * @param a left matrix data (M*K values from `aOffset`)
+ * @param transA whether `a` holds opA transposed (K x M)
  * @param b right matrix data (K*N values from `bOffset`)
+ * @param transB whether `b` holds opB transposed (N x K)
  * @param out destination (M*N values from `outOffset`), overwritten
+ * @param bias optional N values added to every row
  */
 export function matmulKernel(
   a: TypedArray,
   aOffset: number,
+  transA: boolean,
   b: TypedArray,
   bOffset: number,
+  transB: boolean,
   out: TypedArray,
   outOffset: number,
   M: number,
   K: number,
   N: number,
+  bias: TypedArray | null = null,
+  biasOffset = 0,
 ): void {
   if (M === 0 || N === 0) return;
-  const [a64, aOff] = asDouble(a, aOffset, M * K, 0);
-  const [b64, bOff] = asDouble(b, bOffset, K * N, 1);
-  if (out instanceof Float64Array) {
-    product(a64, aOff, b64, bOff, out, outOffset, M, K, N);
-  } else {
-    const acc = scratch(2, M * N);
-    product(a64, aOff, b64, bOff, acc, 0, M, K, N);
-    out.set(M * N === acc.length ? acc : acc.subarray(0, M * N), outOffset);
+  if (
+    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
+    (bias === null || bias instanceof Float32Array) && getKernelBackend() === "wasm" &&
+    sgemmWasm(a, aOffset, transA, b, bOffset, transB, out, outOffset, M, K, N, bias, biasOffset)
+  ) {
+    return;
   }
+  jsMatmulKernel(a, aOffset, transA, b, bOffset, transB, out, outOffset, M, K, N, bias, biasOffset);
+}
+
+/**
+ * {@link matmulKernel} always in the TypeScript kernel (sums in double, rounded once): the
+ * reference of the wasm kernel, and the kernel of `dot`.
+ */
+export function jsMatmulKernel(
+  a: TypedArray,
+  aOffset: number,
+  transA: boolean,
+  b: TypedArray,
+  bOffset: number,
+  transB: boolean,
+  out: TypedArray,
+  outOffset: number,
+  M: number,
+  K: number,
+  N: number,
+  bias: TypedArray | null = null,
+  biasOffset = 0,
+): void {
+  if (M === 0 || N === 0) return;
+  const [a64, aOff] = asDouble(a, aOffset, 1, M, K, transA, 0);
+  const [b64, bOff] = asDouble(b, bOffset, 1, K, N, transB, 1);
+  const acc = out instanceof Float64Array ? out : scratch(2, M * N);
+  const accOff = acc === out ? outOffset : 0;
+  product(a64, aOff, b64, bOff, acc, accOff, M, K, N);
+  if (bias !== null) addBias(acc, accOff, M, N, bias, biasOffset);
+  if (acc !== out) out.set(M * N === acc.length ? acc : acc.subarray(0, M * N), outOffset);
 }
 
 /**
  * A batch of products: for each `t < batch`, the M x K matrix at `aIndex[t] * M * K` times the
- * K x N matrix at `bIndex[t] * K * N`, stored at `t * M * N` (the index arrays implement
- * broadcasting of batch dims).
+ * K x N matrix at `bIndex[t] * K * N` (each stored transposed when its flag is set), stored at
+ * `t * M * N` (the index arrays implement broadcasting of batch dims).
  */
 export function batchedMatmulKernel(
   a: TypedArray,
   aIndex: ArrayLike<number>,
+  transA: boolean,
   b: TypedArray,
   bIndex: ArrayLike<number>,
+  transB: boolean,
   out: TypedArray,
   batch: number,
   M: number,
@@ -66,12 +110,26 @@ export function batchedMatmulKernel(
   N: number,
 ): void {
   if (batch === 0 || M === 0 || N === 0) return;
-  const [a64] = asDouble(a, 0, a.length, 0);
-  const [b64] = asDouble(b, 0, b.length, 1);
+  if (
+    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && getKernelBackend() === "wasm" &&
+    sgemmBatchedWasm(a, aIndex, transA, b, bIndex, transB, out, batch, M, K, N)
+  ) {
+    return;
+  }
+  const [a64] = asDouble(a, 0, M * K === 0 ? 0 : a.length / (M * K), M, K, transA, 0);
+  const [b64] = asDouble(b, 0, K * N === 0 ? 0 : b.length / (K * N), K, N, transB, 1);
   const size = batch * M * N;
   const acc = out instanceof Float64Array ? out : scratch(2, size);
   for (let t = 0; t < batch; t++) product(a64, aIndex[t]! * M * K, b64, bIndex[t]! * K * N, acc, t * M * N, M, K, N);
   if (acc !== out) out.set(size === acc.length ? acc : acc.subarray(0, size));
+}
+
+/** `acc[accOff + i*N + j] += bias[biasOffset + j]` for every row i < M. */
+function addBias(acc: Float64Array, accOff: number, M: number, N: number, bias: TypedArray, biasOffset: number): void {
+  for (let i = 0; i < M; i++) {
+    const row = accOff + i * N;
+    for (let j = 0; j < N; j++) acc[row + j]! += bias[biasOffset + j]!;
+  }
 }
 
 /** Largest scratch buffer kept between calls (elements); larger products allocate and drop theirs. */
@@ -93,11 +151,29 @@ function scratch(slot: number, length: number): Float64Array {
   return buf;
 }
 
-/** `data` itself when float64, else a float64 copy (in scratch `slot`) of the `length` values from `offset`, then at offset 0. */
-function asDouble(data: TypedArray, offset: number, length: number, slot: number): [Float64Array, number] {
-  if (data instanceof Float64Array) return [data, offset];
+/**
+ * `count` consecutive rows x cols matrices from `data[offset]` as row-major float64: `data` itself
+ * when already float64 and not transposed, else a copy in scratch `slot` (at offset 0), transposing
+ * each matrix when `trans` (then `data` holds cols x rows matrices).
+ */
+function asDouble(data: TypedArray, offset: number, count: number, rows: number, cols: number, trans: boolean, slot: number): [Float64Array, number] {
+  const length = count * rows * cols;
+  if (data instanceof Float64Array && !trans) return [data, offset];
   const buf = scratch(slot, length);
-  buf.set(offset === 0 && length === data.length ? data : data.subarray(offset, offset + length));
+  if (!trans || rows === 1 || cols === 1) {
+    // A 1 x n or n x 1 matrix has the same layout as its transpose.
+    buf.set(offset === 0 && length === data.length ? data : data.subarray(offset, offset + length));
+    return [buf, 0];
+  }
+  const size = rows * cols;
+  for (let m = 0; m < count; m++) {
+    const src = offset + m * size;
+    const dst = m * size;
+    for (let r = 0; r < cols; r++) {
+      const from = src + r * rows;
+      for (let c = 0; c < rows; c++) buf[dst + c * cols + r] = data[from + c]!;
+    }
+  }
   return [buf, 0];
 }
 

@@ -4,8 +4,8 @@
  */
 import { record, saveFor } from "../autograd/record.js";
 import { batchedMatmulRule, dotRule } from "../autograd/rules/linalg-rules.js";
-import { type DType, allocate } from "../dtype.js";
-import { batchedMatmulKernel, matmulKernel } from "../kernels/matmul.js";
+import { type DType, type TypedArray, allocate } from "../dtype.js";
+import { batchedMatmulKernel, jsMatmulKernel, matmulKernel } from "../kernels/matmul.js";
 import { broadcastPositions } from "../kernels/strided.js";
 import { broadcastShapes, contiguousStrides, formatShape, numelOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -24,6 +24,43 @@ function productDtype(op: string, a: Tensor, b: Tensor): DType {
 
 function mismatch(op: string, a: Tensor, b: Tensor, k1: number, k2: number): RangeError {
   return new RangeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k1} != ${k2})`);
+}
+
+/** @internal where a kernel reads the matrices (last two dims) of a tensor from. */
+export interface MatrixOperand {
+  /** The values, row-major from `offset` (each matrix transposed when `trans`). */
+  data: TypedArray;
+  offset: number;
+  /** Whether each matrix is stored transposed (the tensor is a transpose of a contiguous one). */
+  trans: boolean;
+}
+
+/** Whether `x` (at least 2 dims) is the transpose over its last two dims of a contiguous tensor. */
+function isTransposedLayout(x: Tensor): boolean {
+  const n = x.ndim;
+  const swapped = x.shape.slice();
+  [swapped[n - 2], swapped[n - 1]] = [swapped[n - 1]!, swapped[n - 2]!];
+  const expected = contiguousStrides(swapped);
+  [expected[n - 2], expected[n - 1]] = [expected[n - 1]!, expected[n - 2]!];
+  for (let i = 0; i < n; i++) if (x.shape[i]! > 1 && x.strides[i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * @internal how a kernel reads the matrices of `x`: its storage in place when it is contiguous or
+ * a transposed contiguous layout (such as `w.t()` or `transpose(g, -2, -1)`, so the gradients of
+ * a product never copy a transpose), else a contiguous copy.
+ */
+export function matrixOperand(x: Tensor): MatrixOperand {
+  if (x.isContiguous()) return { data: x.storage.data, offset: x.offset, trans: false };
+  if (x.ndim >= 2 && isTransposedLayout(x)) return { data: x.storage.data, offset: x.offset, trans: true };
+  return { data: x.values(), offset: 0, trans: false };
+}
+
+/** The operand's values as an array of exactly `x.numel()` elements starting at 0 (a subarray, not a copy). */
+function wholeData(op: MatrixOperand, x: Tensor): TypedArray {
+  const n = x.numel();
+  return op.offset === 0 && op.data.length === n ? op.data : op.data.subarray(op.offset, op.offset + n);
 }
 
 /**
@@ -49,15 +86,15 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   }
   const outShape = [...batch, M, N];
   const out = allocate(dtype, numelOf(outShape));
-  const av = a.values();
-  const bv = b.values();
-  if (bBatch.every((d) => d === 1) && aBatch.length >= bBatch.length) {
+  const A = matrixOperand(a);
+  const B = matrixOperand(b);
+  if (bBatch.every((d) => d === 1) && aBatch.length >= bBatch.length && (!A.trans || numelOf(aBatch) === 1)) {
     // A single right matrix: fold all of a's batch dims into its rows (one large product).
-    matmulKernel(av, 0, bv, 0, out, 0, numelOf(aBatch) * M, K, N);
+    matmulKernel(A.data, A.offset, A.trans, B.data, B.offset, B.trans, out, 0, numelOf(aBatch) * M, K, N);
   } else {
     const batchIndex = (own: readonly number[]): Int32Array =>
       broadcastPositions({ data: out, shape: own, strides: contiguousStrides(own), offset: 0 }, batch);
-    batchedMatmulKernel(av, batchIndex(aBatch), bv, batchIndex(bBatch), out, numelOf(batch), M, K, N);
+    batchedMatmulKernel(wholeData(A, a), batchIndex(aBatch), A.trans, wholeData(B, b), batchIndex(bBatch), B.trans, out, numelOf(batch), M, K, N);
   }
   const result = Tensor.fromData(out, outShape, dtype);
   const name = a.ndim === 2 && b.ndim === 2 ? "MmBackward" : "BmmBackward";
@@ -122,7 +159,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     throw new RangeError(`dot: inconsistent tensor size, expected tensors ${formatShape(a.shape)} and ${formatShape(b.shape)} to have the same number of elements (${a.shape[0]} != ${b.shape[0]})`);
   }
   const out = allocate(dtype, 1);
-  matmulKernel(a.values(), 0, b.values(), 0, out, 0, 1, a.shape[0]!, 1);
+  jsMatmulKernel(a.values(), 0, false, b.values(), 0, false, out, 0, 1, a.shape[0]!, 1);
   const result = Tensor.fromData(out, [], dtype);
   return record(result, "DotBackward", [a, b], (g, [sa, sb]) => dotRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), saveFor(a, b));
 }

@@ -2,11 +2,13 @@
  * The affine map of `Linear` as a function.
  * @module
  */
-import { type Tensor, add, matmul, t } from "@tapegrad/core";
+import { type Tensor, linear as fusedLinear } from "@tapegrad/core";
 import { checkFloatTensor, formatShape } from "../util.js";
 
 /**
- * `y = x @ weight^T + bias`, over the last dim of `x` (any number of leading dims, or none).
+ * `y = x @ weight^T + bias`, over the last dim of `x` (any number of leading dims, or none):
+ * core's fused `linear` (one kernel call, the weight read transposed in place, the bias added
+ * in the kernel) after checking that every operand is a float tensor.
  * @param x input of shape `[..., inFeatures]`.
  * @param weight `[outFeatures, inFeatures]`.
  * @param bias optional `[outFeatures]`.
@@ -34,6 +36,5 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     }
     if (bias.dtype !== weight.dtype) throw new TypeError(`${where}: bias dtype ${bias.dtype} and weight dtype ${weight.dtype} differ`);
   }
-  const y = matmul(x, t(weight));
-  return bias === undefined || bias === null ? y : add(y, bias);
+  return fusedLinear(x, weight, bias ?? null);
 }

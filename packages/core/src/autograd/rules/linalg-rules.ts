@@ -4,10 +4,11 @@
  * @module
  */
 import type { Tensor } from "../../tensor.js";
+import { numelOf } from "../../shape.js";
 import { mul } from "../../ops/binary.js";
 import { matmul } from "../../ops/linalg.js";
-import { transpose } from "../../ops/movement.js";
-import { sumToShape } from "../../ops/reduce.js";
+import { reshape, transpose } from "../../ops/movement.js";
+import { sum, sumToShape } from "../../ops/reduce.js";
 
 type Grads = [Tensor | null, Tensor | null];
 
@@ -25,4 +26,19 @@ export function batchedMatmulRule(g: Tensor, a: Tensor, b: Tensor, needA: boolea
 /** d dot(a, b) = (g * b, g * a) for a 0-dim output gradient `g`. */
 export function dotRule(g: Tensor, a: Tensor, b: Tensor, needA: boolean, needB: boolean): Grads {
   return [needA ? mul(g, b) : null, needB ? mul(g, a) : null];
+}
+
+/**
+ * d linear(x, w, b) for `y = x @ w^T + b` with `g` of shape `[..., N]`: `(g @ w, g2^T @ x2, sum of g2 over rows)`,
+ * where g2 `[M, N]` and x2 `[M, K]` flatten the leading dims (the transposes are views the matmul kernel reads in place).
+ */
+export function linearRule(g: Tensor, x: Tensor, w: Tensor, needX: boolean, needW: boolean, needB: boolean): [Tensor | null, Tensor | null, Tensor | null] {
+  const [N, K] = w.shape as [number, number];
+  const M = numelOf(g.shape.slice(0, -1));
+  const g2 = needW || needB ? reshape(g, [M, N]) : null;
+  return [
+    needX ? matmul(g, w) : null,
+    needW ? matmul(transpose(g2!, 0, 1), reshape(x, [M, K])) : null,
+    needB ? sum(g2!, { dim: 0 }) : null,
+  ];
 }

@@ -1,0 +1,276 @@
+;; Single-precision matrix product with WebAssembly SIMD (f32x4), for tapegrad's float32 matmul.
+;;
+;;   C[M x N] = op(A)[M x K] * op(B)[K x N]  (+ bias[N] broadcast over rows, if bias != 0)
+;;   op(A)[i,k] = transA ? A[k*lda + i] : A[i*lda + k]
+;;   op(B)[k,j] = transB ? B[j*ldb + k] : B[k*ldb + j]
+;;
+;; All pointers are byte addresses in the exported memory, which the host grows and fills.
+;; Layout of the algorithm (GotoBLAS/BLIS style, simplified):
+;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 8 columns
+;;     (for every k, the 8 values of the panel are contiguous: two v128 loads per k);
+;;   - op(A) is not packed: the micro-kernel reads 4 rows through 4 pointers advancing by the
+;;     k-stride (4 bytes, or lda*4 when transposed) and broadcasts one value per row (load32_splat);
+;;   - a 4 x 8 micro-kernel keeps its 32 sums in 8 v128 locals (registers) over the whole
+;;     K-block; the first K-block starts from zero or from the bias, later ones from C.
+;;   - Partial tiles (fewer than 4 rows or 8 columns) run the same micro-kernel on a 4 x 8
+;;     scratch tile, copied from and to C element by element.
+;; Sums are accumulated in float32 (as PyTorch and XNNPACK do), in k order within a K-block.
+(module
+  (memory (export "memory") 1)
+
+  ;; Rows of op(B) per packed block (bytes of one 8-column panel: KC * 32 = 8 KiB, L1-resident).
+  (global $KC i32 (i32.const 256))
+  ;; Columns of op(B) per packed block (a packed block is KC * NC * 4 = 256 KiB, L2-resident).
+  (global $NC i32 (i32.const 256))
+
+  ;; Bytes of scratch `work` must hold: a 4 x 8 tile (128 bytes) and one packed block.
+  (func (export "sgemmWorkBytes") (result i32)
+    (i32.add (i32.const 128) (i32.mul (i32.mul (global.get $KC) (global.get $NC)) (i32.const 4))))
+
+  ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 8 columns at dst (panel p at dst + p*kc*32),
+  ;; zero-padding the last panel's missing columns.
+  (func $packB (param $transB i32) (param $b i32) (param $ldb i32) (param $k0 i32) (param $kc i32)
+               (param $j0 i32) (param $nc i32) (param $dst i32)
+    (local $jp i32) (local $nr i32) (local $k i32) (local $jj i32) (local $src i32) (local $out i32)
+    (local $ldb4 i32) (local $end i32) (local $o i32)
+    (local.set $ldb4 (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $jp (i32.const 0))
+    (block $done
+      (loop $panels
+        (br_if $done (i32.ge_s (local.get $jp) (local.get $nc)))
+        (local.set $nr (i32.sub (local.get $nc) (local.get $jp)))
+        (if (i32.gt_s (local.get $nr) (i32.const 8)) (then (local.set $nr (i32.const 8))))
+        (local.set $out (i32.add (local.get $dst)
+          (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (i32.const 2))))
+        (if (i32.eqz (local.get $transB))
+          (then
+            ;; op(B)[k, j] = B[k*ldb + j]: rows of the panel are contiguous in B.
+            (local.set $src (i32.add (local.get $b) (i32.shl
+              (i32.add (i32.mul (local.get $k0) (local.get $ldb)) (i32.add (local.get $j0) (local.get $jp)))
+              (i32.const 2))))
+            (if (i32.eq (local.get $nr) (i32.const 8))
+              (then
+                (local.set $k (local.get $kc))
+                (block $kdone
+                  (loop $rows
+                    (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
+                    (v128.store (local.get $out) (v128.load (local.get $src)))
+                    (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (local.get $ldb4)))
+                    (local.set $out (i32.add (local.get $out) (i32.const 32)))
+                    (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                    (br $rows))))
+              (else
+                (local.set $k (local.get $kc))
+                (block $kdone
+                  (loop $rows
+                    (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
+                    (v128.store (local.get $out) (v128.const i32x4 0 0 0 0))
+                    (v128.store offset=16 (local.get $out) (v128.const i32x4 0 0 0 0))
+                    (local.set $jj (i32.const 0))
+                    (block $cdone
+                      (loop $cols
+                        (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
+                        (f32.store
+                          (i32.add (local.get $out) (i32.shl (local.get $jj) (i32.const 2)))
+                          (f32.load (i32.add (local.get $src) (i32.shl (local.get $jj) (i32.const 2)))))
+                        (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+                        (br $cols)))
+                    (local.set $src (i32.add (local.get $src) (local.get $ldb4)))
+                    (local.set $out (i32.add (local.get $out) (i32.const 32)))
+                    (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                    (br $rows))))))
+          (else
+            ;; op(B)[k, j] = B[j*ldb + k]: each column of the panel is a contiguous row of B.
+            (if (i32.lt_s (local.get $nr) (i32.const 8))
+              (then (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $kc) (i32.const 5)))))
+            (local.set $jj (i32.const 0))
+            (block $cdone
+              (loop $cols
+                (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
+                (local.set $src (i32.add (local.get $b) (i32.shl
+                  (i32.add (i32.mul (i32.add (i32.add (local.get $j0) (local.get $jp)) (local.get $jj)) (local.get $ldb))
+                           (local.get $k0))
+                  (i32.const 2))))
+                (local.set $o (i32.add (local.get $out) (i32.shl (local.get $jj) (i32.const 2))))
+                (local.set $end (i32.add (local.get $src) (i32.shl (local.get $kc) (i32.const 2))))
+                (block $kdone
+                  (loop $rows
+                    (br_if $kdone (i32.ge_u (local.get $src) (local.get $end)))
+                    (f32.store (local.get $o) (f32.load (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                    (local.set $o (i32.add (local.get $o) (i32.const 32)))
+                    (br $rows)))
+                (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+                (br $cols)))))
+        (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
+        (br $panels))))
+
+  ;; The 4 x 8 micro-kernel: C[4 x 8] at c (row stride ldc4 bytes) = init + sum over kc of
+  ;; a_r[k] * panel[k][0..8], where a_r advances by ks bytes per k. init: 0 = C itself,
+  ;; 1 = zero, 2 = the 8 bias values at bias.
+  (func $micro (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $ks i32)
+               (param $bp i32) (param $kc i32) (param $c i32) (param $ldc4 i32) (param $init i32) (param $bias i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128) (local $row i32)
+    (if (i32.eqz (local.get $init))
+      (then
+        (local.set $row (local.get $c))
+        (local.set $c00 (v128.load (local.get $row)))
+        (local.set $c01 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $c10 (v128.load (local.get $row)))
+        (local.set $c11 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $c20 (v128.load (local.get $row)))
+        (local.set $c21 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $c30 (v128.load (local.get $row)))
+        (local.set $c31 (v128.load offset=16 (local.get $row))))
+      (else
+        (if (i32.eq (local.get $init) (i32.const 2))
+          (then
+            (local.set $c00 (v128.load (local.get $bias)))
+            (local.set $c01 (v128.load offset=16 (local.get $bias))))
+          (else
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))))
+        (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+        (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+        (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))))
+    (block $done
+      (loop $k
+        (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+        (local.set $b0 (v128.load (local.get $bp)))
+        (local.set $b1 (v128.load offset=16 (local.get $bp)))
+        (local.set $av (v128.load32_splat (local.get $a0)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load32_splat (local.get $a1)))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load32_splat (local.get $a2)))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load32_splat (local.get $a3)))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+        (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
+        (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
+        (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
+        (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+        (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+        (br $k)))
+    (local.set $row (local.get $c))
+    (v128.store (local.get $row) (local.get $c00))
+    (v128.store offset=16 (local.get $row) (local.get $c01))
+    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (v128.store (local.get $row) (local.get $c10))
+    (v128.store offset=16 (local.get $row) (local.get $c11))
+    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (v128.store (local.get $row) (local.get $c20))
+    (v128.store offset=16 (local.get $row) (local.get $c21))
+    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (v128.store (local.get $row) (local.get $c30))
+    (v128.store offset=16 (local.get $row) (local.get $c31)))
+
+  ;; Copy an mr x nr block between row strides (bytes): from src (stride s4) to dst (stride d4).
+  (func $copyBlock (param $src i32) (param $s4 i32) (param $dst i32) (param $d4 i32) (param $mr i32) (param $nr i32)
+    (local $i i32) (local $j i32)
+    (block $idone
+      (loop $rows
+        (br_if $idone (i32.ge_s (local.get $i) (local.get $mr)))
+        (local.set $j (i32.const 0))
+        (block $jdone
+          (loop $cols
+            (br_if $jdone (i32.ge_s (local.get $j) (local.get $nr)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+                       (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $src (i32.add (local.get $src) (local.get $s4)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $d4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; C = op(A) op(B) (+ bias): see the header. work: sgemmWorkBytes() bytes of scratch, 16-aligned.
+  ;; The bias, when given, must be followed by 32 readable bytes (a partial panel reads past its end).
+  (func (export "sgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+        (param $bias i32) (param $work i32)
+    (local $rs i32) (local $ks i32) (local $ldc4 i32) (local $tile i32) (local $pack i32)
+    (local $j0 i32) (local $nc i32) (local $k0 i32) (local $kc i32) (local $init i32)
+    (local $i0 i32) (local $mr i32) (local $jp i32) (local $nr i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $cp i32) (local $bp i32)
+    (if (i32.or (i32.le_s (local.get $M) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))) (then (return)))
+    ;; Byte strides of op(A) between rows (rs) and along k (ks).
+    (if (local.get $transA)
+      (then (local.set $rs (i32.const 4)) (local.set $ks (i32.shl (local.get $lda) (i32.const 2))))
+      (else (local.set $rs (i32.shl (local.get $lda) (i32.const 2))) (local.set $ks (i32.const 4))))
+    (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $tile (local.get $work))
+    (local.set $pack (i32.add (local.get $work) (i32.const 128)))
+    (local.set $j0 (i32.const 0))
+    (block $jdone
+      (loop $jblocks
+        (br_if $jdone (i32.ge_s (local.get $j0) (local.get $N)))
+        (local.set $nc (i32.sub (local.get $N) (local.get $j0)))
+        (if (i32.gt_s (local.get $nc) (global.get $NC)) (then (local.set $nc (global.get $NC))))
+        (local.set $k0 (i32.const 0))
+        ;; At least one K-block, even for K = 0, so that C is always written.
+        (loop $kblocks
+          (local.set $kc (i32.sub (local.get $K) (local.get $k0)))
+          (if (i32.gt_s (local.get $kc) (global.get $KC)) (then (local.set $kc (global.get $KC))))
+          (call $packB (local.get $transB) (local.get $b) (local.get $ldb) (local.get $k0) (local.get $kc)
+                       (local.get $j0) (local.get $nc) (local.get $pack))
+          (local.set $init
+            (if (result i32) (i32.eqz (local.get $k0))
+              (then (if (result i32) (local.get $bias) (then (i32.const 2)) (else (i32.const 1))))
+              (else (i32.const 0))))
+          (local.set $i0 (i32.const 0))
+          (block $idone
+            (loop $iblocks
+              (br_if $idone (i32.ge_s (local.get $i0) (local.get $M)))
+              (local.set $mr (i32.sub (local.get $M) (local.get $i0)))
+              (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
+              ;; Rows past M repeat the last row (their sums are computed and dropped).
+              (local.set $a0 (i32.add (local.get $a) (i32.add
+                (i32.mul (local.get $i0) (local.get $rs)) (i32.mul (local.get $k0) (local.get $ks)))))
+              (local.set $a1 (i32.add (local.get $a0) (i32.mul (local.get $rs) (i32.lt_s (i32.const 1) (local.get $mr)))))
+              (local.set $a2 (i32.add (local.get $a1) (i32.mul (local.get $rs) (i32.lt_s (i32.const 2) (local.get $mr)))))
+              (local.set $a3 (i32.add (local.get $a2) (i32.mul (local.get $rs) (i32.lt_s (i32.const 3) (local.get $mr)))))
+              (local.set $jp (i32.const 0))
+              (block $pdone
+                (loop $panels
+                  (br_if $pdone (i32.ge_s (local.get $jp) (local.get $nc)))
+                  (local.set $nr (i32.sub (local.get $nc) (local.get $jp)))
+                  (if (i32.gt_s (local.get $nr) (i32.const 8)) (then (local.set $nr (i32.const 8))))
+                  (local.set $cp (i32.add (local.get $c) (i32.shl
+                    (i32.add (i32.mul (local.get $i0) (local.get $ldc)) (i32.add (local.get $j0) (local.get $jp)))
+                    (i32.const 2))))
+                  (local.set $bp (i32.add (local.get $pack) (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (i32.const 2))))
+                  (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+                    (then
+                      (call $micro (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks)
+                                   (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc4) (local.get $init)
+                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2)))))
+                    (else
+                      (if (i32.eqz (local.get $init))
+                        (then (call $copyBlock (local.get $cp) (local.get $ldc4) (local.get $tile) (i32.const 32)
+                                               (local.get $mr) (local.get $nr))))
+                      (call $micro (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks)
+                                   (local.get $bp) (local.get $kc) (local.get $tile) (i32.const 32) (local.get $init)
+                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2))))
+                      (call $copyBlock (local.get $tile) (i32.const 32) (local.get $cp) (local.get $ldc4)
+                                       (local.get $mr) (local.get $nr))))
+                  (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
+                  (br $panels)))
+              (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+              (br $iblocks)))
+          (local.set $k0 (i32.add (local.get $k0) (global.get $KC)))
+          (br_if $kblocks (i32.lt_s (local.get $k0) (local.get $K))))
+        (local.set $j0 (i32.add (local.get $j0) (global.get $NC)))
+        (br $jblocks))))
+)

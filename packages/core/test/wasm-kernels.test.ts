@@ -1,0 +1,179 @@
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import {
+  type Tensor, add, getKernelBackend, gradcheck, gradgradcheck, linear, matmul, randn, setKernelBackend, Generator, tensor, zeros,
+} from "@tapegrad/core";
+import { REPO_ROOT, WASM_TARGETS, generateModule } from "../../../scripts/build-wasm.js";
+
+const gen = new Generator(11);
+const f32 = (shape: number[]): Tensor => randn(shape, { generator: gen });
+const f64 = (shape: number[], requiresGrad = true): Tensor => randn(shape, { dtype: "float64", generator: gen, requiresGrad });
+
+/** The result of `f` with the TypeScript kernels forced. */
+function withJs<T>(f: () => T): T {
+  setKernelBackend("js");
+  try {
+    return f();
+  } finally {
+    setKernelBackend("auto");
+  }
+}
+
+/** Max |x - y| over two same-shaped tensors, relative to the largest |y| (at least 1). */
+function relDiff(x: Tensor, y: Tensor): number {
+  expect(x.shape).toEqual(y.shape);
+  const a = x.dataSync();
+  const b = y.dataSync();
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+afterEach(() => setKernelBackend("auto"));
+
+describe("the WebAssembly modules are built from the .wat sources in the repository", () => {
+  for (const target of WASM_TARGETS) {
+    test(`${target.out} is what wabt compiles from ${target.wat}`, async () => {
+      const expected = await generateModule(target);
+      expect(readFileSync(REPO_ROOT + target.out, "utf8"), "stale generated module: run npm run build:wasm").toBe(expected);
+    });
+  }
+});
+
+describe("kernel backend selection", () => {
+  test("wasm by default on Node (SIMD supported), js when forced, auto restores", () => {
+    expect(getKernelBackend()).toBe("wasm");
+    setKernelBackend("js");
+    expect(getKernelBackend()).toBe("js");
+    setKernelBackend("auto");
+    expect(getKernelBackend()).toBe("wasm");
+    setKernelBackend("wasm");
+    expect(getKernelBackend()).toBe("wasm");
+  });
+
+  test("rejects unknown backends, naming the value", () => {
+    expect(() => setKernelBackend("gpu" as never)).toThrow(/setKernelBackend: backend must be "auto", "wasm" or "js", got "gpu"/);
+    expect(getKernelBackend()).toBe("wasm");
+  });
+
+  test("TAPEGRAD_KERNELS=js forces the fallback at startup", async () => {
+    vi.stubEnv("TAPEGRAD_KERNELS", "js");
+    vi.resetModules();
+    try {
+      const fresh = await import("../src/kernels/backend.js");
+      expect(fresh.getKernelBackend()).toBe("js");
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
+
+describe("float32 matmul through the wasm kernel", () => {
+  test("agrees with the TypeScript kernel across K and N blocks, partial tiles and every transpose", () => {
+    // 300 > 256 rows per K-block and 270 > 256 columns per N-block; 7 rows and 270 columns leave partial tiles.
+    for (const [M, K, N] of [[7, 300, 270], [1, 513, 9], [33, 64, 1], [4, 8, 8]] as const) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = ta ? f32([K, M]).t() : f32([M, K]);
+          const b = tb ? f32([N, K]).t() : f32([K, N]);
+          const fast = matmul(a, b);
+          const ref = withJs(() => matmul(a, b));
+          expect(relDiff(fast, ref), `M=${M} K=${K} N=${N} ta=${ta} tb=${tb}`).toBeLessThan(2e-6);
+        }
+      }
+    }
+  });
+
+  test("K = 0 gives zeros (and linear gives the bias); M = 0 or N = 0 give empty results", () => {
+    expect(matmul(zeros([3, 0]), zeros([0, 5])).tolist()).toEqual(zeros([3, 5]).tolist());
+    expect(linear(zeros([2, 0]), zeros([3, 0]), tensor([1, 2, 3])).tolist()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(matmul(zeros([0, 4]), zeros([4, 3])).shape).toEqual([0, 3]);
+    expect(linear(zeros([2, 4]), zeros([0, 4])).shape).toEqual([2, 0]);
+  });
+
+  test("views with a storage offset and batched products with transposed operands", () => {
+    const big = f32([6, 5]);
+    const rows = big.narrow(0, 2, 3); // offset 10
+    const w = f32([4, 5]);
+    expect(relDiff(matmul(rows, w.t()), withJs(() => matmul(rows, w.t())))).toBeLessThan(2e-6);
+    const a = f32([3, 6, 4]).transpose(-2, -1); // [3, 4, 6], each matrix stored transposed
+    const b = f32([3, 5, 6]).transpose(-2, -1); // [3, 6, 5]
+    expect(relDiff(matmul(a, b), withJs(() => matmul(a, b)))).toBeLessThan(2e-6);
+    const shared = f32([6, 2]);
+    expect(relDiff(matmul(a, shared), withJs(() => matmul(a, shared)))).toBeLessThan(2e-6);
+  });
+
+  test("repeated calls of growing size reuse and grow the module's memory", () => {
+    for (const n of [8, 200, 16, 700, 3]) {
+      const a = f32([n, n]);
+      const b = f32([n, n]);
+      expect(relDiff(matmul(a, b), withJs(() => matmul(a, b))), `n=${n}`).toBeLessThan(2e-6);
+    }
+  });
+});
+
+describe("fused linear", () => {
+  test("equals matmul(x, w^T) + b for 1-D, 2-D, 3-D and transposed inputs, float32 and float64", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const w = randn([5, 4], { dtype, generator: gen });
+      const b = randn([5], { dtype, generator: gen });
+      const inputs = [randn([4], { dtype, generator: gen }), randn([3, 4], { dtype, generator: gen }), randn([2, 3, 4], { dtype, generator: gen }), randn([4, 3], { dtype, generator: gen }).t()];
+      for (const x of inputs) {
+        const ref = withJs(() => add(matmul(x, w.t()), b));
+        expect(relDiff(linear(x, w, b), ref)).toBeLessThan(dtype === "float32" ? 2e-6 : 1e-14);
+        expect(relDiff(linear(x, w), withJs(() => matmul(x, w.t())))).toBeLessThan(dtype === "float32" ? 2e-6 : 1e-14);
+      }
+      // A weight that is itself a transposed view is read in place too.
+      const wt = randn([4, 5], { dtype, generator: gen }).t();
+      const x = randn([3, 4], { dtype, generator: gen });
+      expect(relDiff(linear(x, wt, b), withJs(() => add(matmul(x, wt.t()), b)))).toBeLessThan(dtype === "float32" ? 2e-6 : 1e-14);
+    }
+  });
+
+  test("gradients pass gradcheck and gradgradcheck (float64), with and without bias, for 1-D to 3-D inputs", () => {
+    for (const shape of [[4], [3, 4], [2, 3, 4]]) {
+      expect(gradcheck((x, w, b) => linear(x!, w!, b!), [f64(shape), f64([5, 4]), f64([5])])).toBe(true);
+      expect(gradgradcheck((x, w, b) => linear(x!, w!, b!), [f64(shape), f64([5, 4]), f64([5])])).toBe(true);
+      expect(gradcheck((x, w) => linear(x!, w!), [f64(shape), f64([5, 4])])).toBe(true);
+    }
+  });
+
+  test("float32 gradients match those of the unfused composite", () => {
+    const x = randn([6, 7], { generator: gen, requiresGrad: true });
+    const w = randn([3, 7], { generator: gen, requiresGrad: true });
+    const b = randn([3], { generator: gen, requiresGrad: true });
+    const g = f32([6, 3]);
+    linear(x, w, b).mul(g).sum().backward();
+    const fused = [x.grad!, w.grad!, b.grad!];
+    x.grad = null;
+    w.grad = null;
+    b.grad = null;
+    withJs(() => add(matmul(x, w.t()), b).mul(g).sum().backward());
+    [x.grad!, w.grad!, b.grad!].forEach((ref, i) => expect(relDiff(fused[i]!, ref)).toBeLessThan(2e-6));
+  });
+
+  test("records AddmmBackward (MmBackward without bias) and only the needed gradients", () => {
+    const x = randn([2, 3], { generator: gen });
+    const w = randn([4, 3], { generator: gen, requiresGrad: true });
+    const y = linear(x, w, randn([4], { generator: gen }));
+    expect(y.gradFn!.name).toBe("AddmmBackward");
+    expect(linear(x, w).gradFn!.name).toBe("MmBackward");
+    y.sum().backward();
+    expect(w.grad!.shape).toEqual([4, 3]);
+    expect(x.grad).toBeNull();
+  });
+
+  test("errors name linear and the offending shapes or dtypes", () => {
+    expect(() => linear(zeros([2, 3]), zeros([4, 5]))).toThrow(/linear: input shape \[2,3\] and weight shape \[4,5\] cannot be multiplied \(3 != 5\)/);
+    expect(() => linear(zeros([2, 3]), zeros([3]))).toThrow(/linear: weight must be 2-D/);
+    expect(() => linear(zeros([2, 3]), zeros([4, 3]), zeros([3]))).toThrow(/linear: bias must have shape \[4\]/);
+    expect(() => linear(zeros([2, 3]), zeros([4, 3], { dtype: "float64" }))).toThrow(/linear: input dtype float32 and weight dtype float64 differ/);
+    expect(() => linear(zeros([]), zeros([4, 3]))).toThrow(/linear: input must have at least 1 dim/);
+    expect(() => linear(null as never, zeros([4, 3]))).toThrow(TypeError);
+  });
+});

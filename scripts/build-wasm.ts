@@ -1,0 +1,87 @@
+/**
+ * `npm run build:wasm`: compiles the hand-written WebAssembly text modules of the repository
+ * (`.wat`) with wabt and writes each binary, base64-encoded, into a generated TypeScript module
+ * that the kernels instantiate synchronously. The generated files are committed (tests and users
+ * run from sources without a build step); `packages/core/test/wasm-kernels.test.ts` recompiles
+ * every source with {@link generateModule} and fails when a generated file is stale.
+ *
+ *     npm run build:wasm             # regenerate every target
+ *     npm run build:wasm -- --check  # exit 1 if a generated file differs from its source
+ * @module
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import wabtInit from "wabt";
+
+/** One `.wat` source and the TypeScript module generated from it (paths relative to the repository root). */
+export interface WasmTarget {
+  /** The WebAssembly text source. */
+  wat: string;
+  /** The generated TypeScript module. */
+  out: string;
+  /** Name of the exported base64 string constant. */
+  exportName: string;
+}
+
+/** Every WebAssembly module of the repository. */
+export const WASM_TARGETS: readonly WasmTarget[] = [
+  { wat: "packages/core/src/kernels/wasm/gemm.wat", out: "packages/core/src/kernels/wasm/gemm.generated.ts", exportName: "gemmWasmBase64" },
+];
+
+/** The repository root, from this file's location. */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Compile WebAssembly text to a binary (SIMD and bulk memory enabled); throws with wabt's message when invalid. */
+export async function compileWat(name: string, source: string): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat(name, source, { simd: true, bulk_memory: true });
+  try {
+    mod.resolveNames();
+    mod.validate();
+    return mod.toBinary({ write_debug_names: false, canonicalize_lebs: true }).buffer;
+  } finally {
+    mod.destroy();
+  }
+}
+
+/** The text of the generated TypeScript module of `target` (read relative to `root`). */
+export async function generateModule(target: WasmTarget, root: string = REPO_ROOT): Promise<string> {
+  const source = readFileSync(root + target.wat, "utf8");
+  const binary = await compileWat(target.wat, source);
+  const base64 = Buffer.from(binary).toString("base64");
+  const lines = base64.match(/.{1,100}/g) ?? [];
+  const file = target.wat.split("/").pop()!;
+  return [
+    `// generated from ${file} by scripts/build-wasm (npm run build:wasm); do not edit.`,
+    `/** The WebAssembly binary compiled from \`${file}\` (${binary.length} bytes), base64-encoded. */`,
+    `export const ${target.exportName} =`,
+    lines.map((l) => `  "${l}"`).join(" +\n") + ";",
+    "",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const target of WASM_TARGETS) {
+    const text = await generateModule(target);
+    let current = "";
+    try {
+      current = readFileSync(REPO_ROOT + target.out, "utf8");
+    } catch {
+      // Missing: stale.
+    }
+    if (current === text) {
+      console.log(`${target.out}: up to date`);
+    } else if (check) {
+      console.error(`${target.out}: stale (run npm run build:wasm)`);
+      stale++;
+    } else {
+      writeFileSync(REPO_ROOT + target.out, text);
+      console.log(`${target.out}: written from ${target.wat}`);
+    }
+  }
+  if (stale > 0) process.exit(1);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();
