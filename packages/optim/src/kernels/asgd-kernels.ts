@@ -5,6 +5,10 @@
  * arrays with offsets, and bump version counters.
  * @module
  */
+import { asgdSingleF32Wasm } from "./asgd-wasm.js";
+
+/** Below this many elements the TypeScript loop is as fast as a call into wasm. */
+const WASM_MIN_ELEMENTS = 256;
 
 /** A dense float buffer a kernel reads or writes, starting at `offset`. */
 export type FloatArray = Float32Array | Float64Array;
@@ -24,7 +28,8 @@ export interface AsgdSingleScalars {
 }
 
 /**
- * One single-tensor ASGD update of `n` contiguous float32 elements, in place on `p` and `ax`:
+ * One single-tensor ASGD update of `n` contiguous float32 elements, in place on `p` and `ax`
+ * (through the WebAssembly SIMD kernel when the kernel backend is "wasm", with identical bits):
  *
  *     g1  = wd != 0 ? f32(g + f32(wd) * p) : g          (g negated first when maximize)
  *     p1  = f32(p * f32(1 - lambd * eta))
@@ -44,19 +49,24 @@ export function asgdSingleF32(
   const wd = fr(s.weightDecay);
   const sign = s.maximize ? -1 : 1;
   const mu = s.mu;
+  // Without decay the sign folds exactly into the step: (-eta) * (-g) == (eta) * g.
+  const step = sign * negEta;
+  const decay = s.weightDecay !== 0;
+  // The WebAssembly SIMD kernel (same bits, see wasm/asgd.wat) takes a multiple of 4 elements; the loops below finish.
+  const start = n < WASM_MIN_ELEMENTS ? 0 : asgdSingleF32Wasm(p, po, g, go, ax, axo, n, {
+    c, step, negEta, wd, mu, mode: (decay ? 1 : 0) | (mu !== 1 ? 2 : 0) | (s.maximize ? 4 : 0),
+  });
   // One loop per (decay, average) combination: loop-invariant branches cost V8 a factor ~2 here.
-  if (s.weightDecay === 0) {
-    // Without decay the sign folds exactly into the step: (-eta) * (-g) == (eta) * g.
-    const step = sign * negEta;
+  if (!decay) {
     if (mu !== 1) {
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < n; i++) {
         const p2 = fr(fr(p[po + i]! * c) + step * g[go + i]!);
         p[po + i] = p2;
         const a = ax[axo + i]!;
         ax[axo + i] = a + fr(fr(p2 - a) * mu);
       }
     } else {
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < n; i++) {
         const p2 = fr(fr(p[po + i]! * c) + step * g[go + i]!);
         p[po + i] = p2;
         ax[axo + i] = p2;
@@ -65,7 +75,7 @@ export function asgdSingleF32(
     return;
   }
   if (mu !== 1) {
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < n; i++) {
       const pi = p[po + i]!;
       const p2 = fr(fr(pi * c) + negEta * fr(sign * g[go + i]! + wd * pi));
       p[po + i] = p2;
@@ -73,7 +83,7 @@ export function asgdSingleF32(
       ax[axo + i] = a + fr(fr(p2 - a) * mu);
     }
   } else {
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < n; i++) {
       const pi = p[po + i]!;
       const p2 = fr(fr(pi * c) + negEta * fr(sign * g[go + i]! + wd * pi));
       p[po + i] = p2;

@@ -1,0 +1,85 @@
+/**
+ * The host side of the WebAssembly SIMD ASGD update (`wasm/asgd.wat`): a lazily instantiated
+ * module whose memory holds one chunk of p, g and ax at a time. Chunks are small enough to stay
+ * in L2, so copying them in and out costs far less than the trip to main memory the update
+ * makes anyway.
+ * @module
+ */
+import { getKernelBackend } from "@tapegrad/core";
+import { asgdWasmBase64 } from "./wasm/asgd.generated.js";
+
+interface AsgdExports {
+  memory: WebAssembly.Memory;
+  asgdF32(p: number, g: number, ax: number, n: number, c: number, step: number, negEta: number, wd: number, mu: number, mode: number): void;
+}
+
+/** Elements per chunk (a multiple of 4): 3 x 32 KiB of operands. */
+const CHUNK = 8192;
+const P = 64;
+const G = P + 4 * CHUNK;
+const AX = G + 4 * CHUNK;
+
+/** Undefined until first needed; null when WebAssembly SIMD is unavailable. */
+let asgd: AsgdExports | null | undefined;
+let heap = new Float32Array(0);
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function module(): AsgdExports | null {
+  if (asgd === undefined) {
+    asgd = null;
+    try {
+      const ex = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(asgdWasmBase64)), {}).exports as unknown as AsgdExports;
+      const need = AX + 4 * CHUNK;
+      if (ex.memory.buffer.byteLength < need) ex.memory.grow(Math.ceil((need - ex.memory.buffer.byteLength) / 65536));
+      heap = new Float32Array(ex.memory.buffer);
+      asgd = ex;
+    } catch {
+      // No WebAssembly SIMD here: the TypeScript loops do all the work.
+    }
+  }
+  return asgd;
+}
+
+/** Float32 constants of one update (see `asgdSingleF32`); mode bits: 1 decay, 2 average, 4 maximize. */
+export interface AsgdWasmScalars {
+  c: number;
+  step: number;
+  negEta: number;
+  wd: number;
+  mu: number;
+  mode: number;
+}
+
+/**
+ * Run the wasm update on the first `n - n % 4` elements when the kernel backend is "wasm";
+ * returns how many elements it updated (0 when it did not run). Bit for bit the same as the
+ * TypeScript loops of `asgdSingleF32`, which update the rest.
+ */
+export function asgdSingleF32Wasm(
+  p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, s: AsgdWasmScalars,
+): number {
+  // Chunks are copied in before they are updated: aliased buffers keep the element-by-element order of the loops.
+  if (getKernelBackend() !== "wasm" || p.buffer === g.buffer || p.buffer === ax.buffer || g.buffer === ax.buffer) return 0;
+  // The module takes float32 scalars; a double mu (never passed by asgdUpdate) stays in the loops.
+  if (Math.fround(s.mu) !== s.mu) return 0;
+  const m = module();
+  if (m === null) return 0;
+  const total = n - (n % 4);
+  const h = heap;
+  for (let o = 0; o < total; o += CHUNK) {
+    const len = Math.min(CHUNK, total - o);
+    h.set(p.subarray(po + o, po + o + len), P >>> 2);
+    h.set(g.subarray(go + o, go + o + len), G >>> 2);
+    if (s.mode & 2) h.set(ax.subarray(axo + o, axo + o + len), AX >>> 2);
+    m.asgdF32(P, G, AX, len, s.c, s.step, s.negEta, s.wd, s.mu, s.mode);
+    p.set(h.subarray(P >>> 2, (P >>> 2) + len), po + o);
+    ax.set(h.subarray(AX >>> 2, (AX >>> 2) + len), axo + o);
+  }
+  return total;
+}

@@ -1,0 +1,102 @@
+// The WebAssembly SIMD ASGD kernel against the TypeScript loops: identical bits (NaN only as NaN),
+// through the public ASGD class on parameters large enough to take the wasm path (with tails that
+// are not a multiple of 4), and on adversarial values (subnormals, huge and tiny magnitudes, signed zeros).
+import { afterEach, describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { getKernelBackend, setKernelBackend, tensor } from "@tapegrad/core";
+import { ASGD } from "@tapegrad/optim";
+
+afterEach(() => setKernelBackend("auto"));
+
+/** Bit-for-bit equality of two float32 arrays, NaNs compared as NaN (their payload is not specified). */
+function expectSameBits(got: Float32Array, want: Float32Array, label: string): void {
+  expect(got.length).toBe(want.length);
+  const gb = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const wb = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < got.length; i++) {
+    if (Number.isNaN(got[i]) && Number.isNaN(want[i])) continue;
+    if (gb[i] !== wb[i]) expect.fail(`${label}[${i}]: wasm ${got[i]} (0x${gb[i]!.toString(16)}) vs js ${want[i]} (0x${wb[i]!.toString(16)})`);
+  }
+}
+
+/** Values mixing ordinary, tiny, subnormal, huge and signed-zero float32 numbers. */
+const f32Value = fc.oneof(
+  { weight: 6, arbitrary: fc.float({ min: -10, max: 10, noNaN: true }) },
+  { weight: 1, arbitrary: fc.float({ noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, -0, 1.4e-45, -1.4e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1e-30, 1e30) },
+);
+
+interface Run {
+  p: Float32Array;
+  ax: Float32Array;
+}
+
+/** `steps` ASGD steps on one float32 parameter with a fixed gradient, under `backend`. */
+function run(backend: "js" | "wasm", p0: Float32Array, g: Float32Array, options: Record<string, number | boolean>, steps: number): Run {
+  setKernelBackend(backend);
+  const param = tensor(p0.slice(), { requiresGrad: true });
+  param.grad = tensor(g.slice());
+  const opt = new ASGD([param], options);
+  for (let s = 0; s < steps; s++) opt.step();
+  const ax = opt.averagedParams().get(param)!.dataSync() as Float32Array;
+  return { p: param.dataSync() as Float32Array, ax };
+}
+
+describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
+  test("the default backend is wasm here, so the comparison exercises it", () => {
+    expect(getKernelBackend()).toBe("wasm");
+  });
+
+  test("random parameters, gradients and hyperparameters through ASGD.step (decay, maximize, averaging)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 256, max: 2100 }),
+        fc.nat(1 << 30),
+        fc.record({
+          lr: fc.constantFrom(0.01, 0.1, 1e-3, 0.7),
+          lambd: fc.constantFrom(1e-4, 0.01, 0),
+          alpha: fc.constantFrom(0.75, 1),
+          t0: fc.constantFrom(0, 1, 3, 1e6),
+          weightDecay: fc.constantFrom(0, 1e-2, 0.3),
+          maximize: fc.boolean(),
+        }),
+        fc.integer({ min: 1, max: 5 }),
+        (n, seed, options, steps) => {
+          let s = seed;
+          const next = (): number => {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            return s / 2 ** 32;
+          };
+          const p0 = Float32Array.from({ length: n }, () => next() * 4 - 2);
+          const g = Float32Array.from({ length: n }, () => (next() - 0.5) * 10 ** Math.floor(next() * 8 - 6));
+          const fast = run("wasm", p0, g, options, steps);
+          const ref = run("js", p0, g, options, steps);
+          expectSameBits(fast.p, ref.p, "param");
+          expectSameBits(fast.ax, ref.ax, "ax");
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test("adversarial values: subnormals, extremes and signed zeros", () => {
+    fc.assert(
+      fc.property(
+        fc.array(f32Value, { minLength: 256, maxLength: 300 }),
+        fc.array(f32Value, { minLength: 300, maxLength: 300 }),
+        fc.constantFrom(0, 0.5),
+        fc.boolean(),
+        (pv, gv, weightDecay, maximize) => {
+          const p0 = Float32Array.from(pv);
+          const g = Float32Array.from(gv.slice(0, pv.length));
+          const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay, maximize };
+          const fast = run("wasm", p0, g, options, 3);
+          const ref = run("js", p0, g, options, 3);
+          expectSameBits(fast.p, ref.p, "param");
+          expectSameBits(fast.ax, ref.ax, "ax");
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
