@@ -47,7 +47,7 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
     expect(getKernelBackend()).toBe("wasm");
   });
 
-  test("random parameters, gradients and hyperparameters through ASGD.step (decay, maximize, averaging)", () => {
+  test("random parameters, gradients and hyperparameters through ASGD.step (single and foreach, decay, maximize, averaging)", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 256, max: 2100 }),
@@ -59,6 +59,7 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
           t0: fc.constantFrom(0, 1, 3, 1e6),
           weightDecay: fc.constantFrom(0, 1e-2, 0.3),
           maximize: fc.boolean(),
+          foreach: fc.boolean(),
         }),
         fc.integer({ min: 1, max: 5 }),
         (n, seed, options, steps) => {
@@ -86,10 +87,11 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
         fc.array(f32Value, { minLength: 300, maxLength: 300 }),
         fc.constantFrom(0, 0.5),
         fc.boolean(),
-        (pv, gv, weightDecay, maximize) => {
+        fc.boolean(),
+        (pv, gv, weightDecay, maximize, foreach) => {
           const p0 = Float32Array.from(pv);
           const g = Float32Array.from(gv.slice(0, pv.length));
-          const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay, maximize };
+          const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay, maximize, foreach };
           const fast = run("wasm", p0, g, options, 3);
           const ref = run("js", p0, g, options, 3);
           expectSameBits(fast.p, ref.p, "param");

@@ -5,7 +5,7 @@
  * arrays with offsets, and bump version counters.
  * @module
  */
-import { asgdSingleF32Wasm } from "./asgd-wasm.js";
+import { asgdForeachF32Wasm, asgdSingleF32Wasm } from "./asgd-wasm.js";
 
 /** Below this many elements the TypeScript loop is as fast as a call into wasm. */
 const WASM_MIN_ELEMENTS = 256;
@@ -148,7 +148,8 @@ export interface AsgdForeachScalars {
  *     p' = R(p - R(I * eta))
  *     ax = R(ax + R(R(p' - ax) * mu))
  *
- * where R rounds to the batch dtype (`Math.fround` for float32, nothing for float64).
+ * where R rounds to the batch dtype (`Math.fround` for float32, nothing for float64). float32
+ * tensors go through the WebAssembly SIMD kernel when the kernel backend is "wasm" (same bits).
  * @param float32 whether the batch holds float32 buffers
  */
 export function asgdForeach(items: readonly AsgdForeachItem[], s: AsgdForeachScalars, float32: boolean): void {
@@ -160,8 +161,12 @@ export function asgdForeach(items: readonly AsgdForeachItem[], s: AsgdForeachSca
     const lambd = fr(s.lambd);
     for (const it of items) {
       const { p, po, g, go, ax, axo, n, eta, mu } = it;
+      // The WebAssembly SIMD kernel (same bits) takes a multiple of 4 elements; the loops below finish.
+      const start = n < WASM_MIN_ELEMENTS ? 0 : asgdForeachF32Wasm(
+        p as Float32Array, po, g as Float32Array, go, ax as Float32Array, axo, n, lambd, wd, eta, mu, (decay ? 1 : 0) | (s.maximize ? 4 : 0),
+      );
       if (decay) {
-        for (let i = 0; i < n; i++) {
+        for (let i = start; i < n; i++) {
           const pi = p[po + i]!;
           const inter = fr(fr(sign * g[go + i]! + wd * pi) + lambd * pi);
           const p2 = fr(pi - fr(inter * eta));
@@ -170,7 +175,7 @@ export function asgdForeach(items: readonly AsgdForeachItem[], s: AsgdForeachSca
           ax[axo + i] = a + fr(fr(p2 - a) * mu);
         }
       } else {
-        for (let i = 0; i < n; i++) {
+        for (let i = start; i < n; i++) {
           const pi = p[po + i]!;
           const p2 = fr(pi - fr(fr(sign * g[go + i]! + lambd * pi) * eta));
           p[po + i] = p2;

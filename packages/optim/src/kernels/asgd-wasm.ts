@@ -11,6 +11,7 @@ import { asgdWasmBase64 } from "./wasm/asgd.generated.js";
 interface AsgdExports {
   memory: WebAssembly.Memory;
   asgdF32(p: number, g: number, ax: number, n: number, c: number, step: number, negEta: number, wd: number, mu: number, mode: number): void;
+  asgdForeachF32(p: number, g: number, ax: number, n: number, lambd: number, wd: number, eta: number, mu: number, mode: number): void;
 }
 
 /** Elements per chunk (a multiple of 4): 3 x 32 KiB of operands. */
@@ -57,27 +58,56 @@ export interface AsgdWasmScalars {
 }
 
 /**
- * Run the wasm update on the first `n - n % 4` elements when the kernel backend is "wasm";
- * returns how many elements it updated (0 when it did not run). Bit for bit the same as the
- * TypeScript loops of `asgdSingleF32`, which update the rest.
+ * Run the wasm single-tensor update (`asgdF32`) on the first `n - n % 4` elements when the kernel
+ * backend is "wasm"; returns how many elements it updated (0 when it did not run). Bit for bit
+ * the same as the TypeScript loops of `asgdSingleF32`, which update the rest.
  */
 export function asgdSingleF32Wasm(
   p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, s: AsgdWasmScalars,
 ): number {
-  // Chunks are copied in before they are updated: aliased buffers keep the element-by-element order of the loops.
-  if (getKernelBackend() !== "wasm" || p.buffer === g.buffer || p.buffer === ax.buffer || g.buffer === ax.buffer) return 0;
-  // The module takes float32 scalars; a double mu (never passed by asgdUpdate) stays in the loops.
-  if (Math.fround(s.mu) !== s.mu) return 0;
-  const m = module();
+  const m = usable(p, g, ax, s.mu);
   if (m === null) return 0;
+  return chunked(p, po, g, go, ax, axo, n, (s.mode & 2) !== 0, (len) => m.asgdF32(P, G, AX, len, s.c, s.step, s.negEta, s.wd, s.mu, s.mode));
+}
+
+/**
+ * Run the wasm foreach update of one tensor (`asgdForeachF32`; float32 `lambd`, `wd`, `eta`, `mu`;
+ * mode bits 1 decay, 4 maximize) on the first `n - n % 4` elements when the backend is "wasm";
+ * returns how many elements it updated, like {@link asgdSingleF32Wasm}.
+ */
+export function asgdForeachF32Wasm(
+  p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number,
+  lambd: number, wd: number, eta: number, mu: number, mode: number,
+): number {
+  const fr = Math.fround;
+  if (fr(lambd) !== lambd || fr(wd) !== wd || fr(eta) !== eta) return 0;
+  const m = usable(p, g, ax, mu);
+  if (m === null) return 0;
+  return chunked(p, po, g, go, ax, axo, n, true, (len) => m.asgdForeachF32(P, G, AX, len, lambd, wd, eta, mu, mode));
+}
+
+/** The module when the backend is "wasm", the buffers are distinct and mu is a float32 value; else null. */
+function usable(p: Float32Array, g: Float32Array, ax: Float32Array, mu: number): AsgdExports | null {
+  // Chunks are copied in before they are updated: aliased buffers keep the element-by-element order of the loops.
+  if (getKernelBackend() !== "wasm" || p.buffer === g.buffer || p.buffer === ax.buffer || g.buffer === ax.buffer) return null;
+  // The module takes float32 scalars; a double mu (never passed by the optimizer) stays in the loops.
+  if (Math.fround(mu) !== mu) return null;
+  return module();
+}
+
+/** Copy chunks of p, g (and ax when read) in, run `kernel` on each, copy p and ax out; returns the count done. */
+function chunked(
+  p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, readAx: boolean,
+  kernel: (len: number) => void,
+): number {
   const total = n - (n % 4);
   const h = heap;
   for (let o = 0; o < total; o += CHUNK) {
     const len = Math.min(CHUNK, total - o);
     h.set(p.subarray(po + o, po + o + len), P >>> 2);
     h.set(g.subarray(go + o, go + o + len), G >>> 2);
-    if (s.mode & 2) h.set(ax.subarray(axo + o, axo + o + len), AX >>> 2);
-    m.asgdF32(P, G, AX, len, s.c, s.step, s.negEta, s.wd, s.mu, s.mode);
+    if (readAx) h.set(ax.subarray(axo + o, axo + o + len), AX >>> 2);
+    kernel(len);
     p.set(h.subarray(P >>> 2, (P >>> 2) + len), po + o);
     ax.set(h.subarray(AX >>> 2, (AX >>> 2) + len), axo + o);
   }

@@ -67,4 +67,46 @@
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (local.set $ax (i32.add (local.get $ax) (i32.const 16)))
         (br $next))))
+  ;; PyTorch's multi-tensor (foreach) float32 update of one tensor, bit for bit equal to the
+  ;; float32 branch of the TypeScript `asgdForeach` (lambd, wd, eta and mu are float32 values):
+  ;;
+  ;;   I  = decay ? f32(f32(s*g + wd*p) + lambd*p) : f32(s*g + lambd*p)
+  ;;   p' = f32(p - f32(I * eta));   ax = f32(ax + f32(f32(p' - ax) * mu))
+  ;;
+  ;; mode: 1 = weight decay, 4 = maximize (s = -1). n a multiple of 4, as for asgdF32.
+  (func (export "asgdForeachF32") (param $p i32) (param $g i32) (param $ax i32) (param $n i32)
+        (param $lambd f32) (param $wd f32) (param $eta f32) (param $mu f32) (param $mode i32)
+    (local $end i32) (local $lambdv v128) (local $wdv v128) (local $etav v128) (local $muv v128)
+    (local $pv v128) (local $gv v128) (local $iv v128) (local $p2 v128) (local $av v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $lambdv (f64x2.splat (f64.promote_f32 (local.get $lambd))))
+    (local.set $wdv (f64x2.splat (f64.promote_f32 (local.get $wd))))
+    (local.set $etav (f32x4.splat (local.get $eta)))
+    (local.set $muv (f32x4.splat (local.get $mu)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $pv (v128.load (local.get $p)))
+        (local.set $gv (v128.load (local.get $g)))
+        (if (i32.and (local.get $mode) (i32.const 4)) (then (local.set $gv (f32x4.neg (local.get $gv)))))
+        (if (i32.and (local.get $mode) (i32.const 1))
+          (then (local.set $gv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.promote_low_f32x4 (local.get $gv)) (f64x2.mul (local.get $wdv) (f64x2.promote_low_f32x4 (local.get $pv)))))
+              (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))) (f64x2.mul (local.get $wdv) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $pv) (local.get $pv))))))))))
+        (local.set $iv (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.promote_low_f32x4 (local.get $gv)) (f64x2.mul (local.get $lambdv) (f64x2.promote_low_f32x4 (local.get $pv)))))
+              (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))) (f64x2.mul (local.get $lambdv) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $pv) (local.get $pv))))))))
+        (local.set $p2 (f32x4.sub (local.get $pv) (f32x4.mul (local.get $iv) (local.get $etav))))
+        (v128.store (local.get $p) (local.get $p2))
+        (local.set $av (v128.load (local.get $ax)))
+        (v128.store (local.get $ax)
+          (f32x4.add (local.get $av) (f32x4.mul (f32x4.sub (local.get $p2) (local.get $av)) (local.get $muv))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $ax (i32.add (local.get $ax) (i32.const 16)))
+        (br $next))))
 )
