@@ -8,8 +8,8 @@
 ;; Layout of the algorithm (GotoBLAS/BLIS style, simplified):
 ;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 8 columns
 ;;     (for every k, the 8 values of the panel are contiguous: two v128 loads per k);
-;;   - op(A) is not packed: the micro-kernel reads 4 rows through 4 pointers advancing by the
-;;     k-stride (4 bytes, or lda*4 when transposed) and broadcasts one value per row (load32_splat);
+;;   - 4 rows of op(A) over the K-block are packed once per row block (4 values per k), and the
+;;     micro-kernel broadcasts one value per row (load32_splat) from that panel;
 ;;   - a 4 x 8 micro-kernel keeps its 32 sums in 8 v128 locals (registers) over the whole
 ;;     K-block; the first K-block starts from zero or from the bias, later ones from C.
 ;;   - Partial tiles (fewer than 4 rows or 8 columns) run the same micro-kernel on a 4 x 8
@@ -23,9 +23,10 @@
   ;; Columns of op(B) per packed block (a packed block is KC * NC * 4 = 256 KiB, L2-resident).
   (global $NC i32 (i32.const 256))
 
-  ;; Bytes of scratch `work` must hold: a 4 x 8 tile (128 bytes) and one packed block.
+  ;; Bytes of scratch `work` must hold: a 4 x 8 tile (128 bytes), one packed block of op(B) and
+  ;; one packed 4 x KC panel of op(A).
   (func (export "sgemmWorkBytes") (result i32)
-    (i32.add (i32.const 128) (i32.mul (i32.mul (global.get $KC) (global.get $NC)) (i32.const 4))))
+    (i32.add (i32.const 128) (i32.mul (i32.add (i32.mul (global.get $KC) (global.get $NC)) (i32.mul (global.get $KC) (i32.const 4))) (i32.const 4))))
 
   ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 8 columns at dst (panel p at dst + p*kc*32),
   ;; zero-padding the last panel's missing columns.
@@ -106,11 +107,28 @@
         (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
         (br $panels))))
 
+  ;; Pack 4 rows of op(A) over kc values of k (row r starts at a_r, each advancing ks bytes per k)
+  ;; into dst, the 4 values of each k contiguous: the micro-kernel then reads A through one pointer.
+  (func $packA (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $ks i32) (param $kc i32) (param $dst i32)
+    (block $done
+      (loop $k
+        (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+        (f32.store (local.get $dst) (f32.load (local.get $a0)))
+        (f32.store offset=4 (local.get $dst) (f32.load (local.get $a1)))
+        (f32.store offset=8 (local.get $dst) (f32.load (local.get $a2)))
+        (f32.store offset=12 (local.get $dst) (f32.load (local.get $a3)))
+        (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
+        (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
+        (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
+        (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+        (br $k))))
+
   ;; The 4 x 8 micro-kernel: C[4 x 8] at c (row stride ldc4 bytes) = init + sum over kc of
-  ;; a_r[k] * panel[k][0..8], where a_r advances by ks bytes per k. init: 0 = C itself,
-  ;; 1 = zero, 2 = the 8 bias values at bias.
-  (func $micro (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $ks i32)
-               (param $bp i32) (param $kc i32) (param $c i32) (param $ldc4 i32) (param $init i32) (param $bias i32)
+  ;; ap[k][r] * bp[k][0..8] for rows r < 4 (both panels packed: 16 and 32 bytes per k).
+  ;; init: 0 = C itself, 1 = zero, 2 = the 8 bias values at bias.
+  (func $micro (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc4 i32) (param $init i32) (param $bias i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $av v128) (local $row i32)
@@ -144,22 +162,19 @@
         (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
         (local.set $b0 (v128.load (local.get $bp)))
         (local.set $b1 (v128.load offset=16 (local.get $bp)))
-        (local.set $av (v128.load32_splat (local.get $a0)))
+        (local.set $av (v128.load32_splat (local.get $ap)))
         (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
         (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a1)))
+        (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
         (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
         (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a2)))
+        (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
         (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
         (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a3)))
+        (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
         (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
         (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
-        (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
-        (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
-        (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
-        (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
         (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
         (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
         (br $k)))
@@ -203,7 +218,7 @@
     (local $rs i32) (local $ks i32) (local $ldc4 i32) (local $tile i32) (local $pack i32)
     (local $j0 i32) (local $nc i32) (local $k0 i32) (local $kc i32) (local $init i32)
     (local $i0 i32) (local $mr i32) (local $jp i32) (local $nr i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $cp i32) (local $bp i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $cp i32) (local $bp i32) (local $packA i32)
     (if (i32.or (i32.le_s (local.get $M) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))) (then (return)))
     ;; Byte strides of op(A) between rows (rs) and along k (ks).
     (if (local.get $transA)
@@ -212,6 +227,7 @@
     (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $tile (local.get $work))
     (local.set $pack (i32.add (local.get $work) (i32.const 128)))
+    (local.set $packA (i32.add (local.get $pack) (i32.mul (i32.mul (global.get $KC) (global.get $NC)) (i32.const 4))))
     (local.set $j0 (i32.const 0))
     (block $jdone
       (loop $jblocks
@@ -241,6 +257,7 @@
               (local.set $a1 (i32.add (local.get $a0) (i32.mul (local.get $rs) (i32.lt_s (i32.const 1) (local.get $mr)))))
               (local.set $a2 (i32.add (local.get $a1) (i32.mul (local.get $rs) (i32.lt_s (i32.const 2) (local.get $mr)))))
               (local.set $a3 (i32.add (local.get $a2) (i32.mul (local.get $rs) (i32.lt_s (i32.const 3) (local.get $mr)))))
+              (call $packA (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks) (local.get $kc) (local.get $packA))
               (local.set $jp (i32.const 0))
               (block $pdone
                 (loop $panels
@@ -253,15 +270,13 @@
                   (local.set $bp (i32.add (local.get $pack) (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (i32.const 2))))
                   (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
                     (then
-                      (call $micro (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks)
-                                   (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc4) (local.get $init)
+                      (call $micro (local.get $packA) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc4) (local.get $init)
                                    (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2)))))
                     (else
                       (if (i32.eqz (local.get $init))
                         (then (call $copyBlock (local.get $cp) (local.get $ldc4) (local.get $tile) (i32.const 32)
                                                (local.get $mr) (local.get $nr))))
-                      (call $micro (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks)
-                                   (local.get $bp) (local.get $kc) (local.get $tile) (i32.const 32) (local.get $init)
+                      (call $micro (local.get $packA) (local.get $bp) (local.get $kc) (local.get $tile) (i32.const 32) (local.get $init)
                                    (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2))))
                       (call $copyBlock (local.get $tile) (i32.const 32) (local.get $cp) (local.get $ldc4)
                                        (local.get $mr) (local.get $nr))))
