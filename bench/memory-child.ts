@@ -27,7 +27,7 @@ function used(): number {
 }
 
 /** What one implementation's training step costs in memory. */
-interface MemoryFigures {
+export interface MemoryFigures {
   impl: string;
   allocatedPerStep: number;
   retainedGrowthPerStep: number;

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BenchConfig } from "./config.js";
 import { type FamilyReport, check } from "./harness.js";
+import type { MemoryFigures } from "./memory-child.js";
 
 const FAMILY = "memory";
 /** Retained growth below this many bytes per step counts as none (allocator and JIT noise). */
@@ -19,14 +20,7 @@ const GROWTH_TOLERANCE = 1024;
 
 interface ChildOutput {
   case: string;
-  figures: Array<{
-    impl: string;
-    allocatedPerStep: number;
-    retainedGrowthPerStep: number;
-    longRunSteps: number;
-    tfTensorsBefore?: number;
-    tfTensorsAfter?: number;
-  }>;
+  figures: MemoryFigures[];
 }
 
 /** Run the memory benchmark in a child process. */

@@ -1,31 +1,10 @@
 import { Tensor, full, tensor } from "@tapegrad/core";
 import {
-  ConstantLR, CosineAnnealingLR, ExponentialLR, LinearLR, type Optimizer, ReduceLROnPlateau, SGD, SequentialLR, setSchedulerWarningSink,
+  ConstantLR, CosineAnnealingLR, ExponentialLR, LinearLR, type Optimizer, ReduceLROnPlateau, SGD, SequentialLR,
 } from "@tapegrad/optim";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { lr0, sgd, stepBoth, warnings } from "./scheduler-fixtures.js";
 
-let warnings: string[] = [];
-let previousSink: ((m: string) => void) | null = null;
-beforeEach(() => {
-  warnings = [];
-  previousSink = setSchedulerWarningSink((m) => warnings.push(m));
-});
-afterEach(() => {
-  setSchedulerWarningSink(previousSink);
-});
-
-function sgd(lrs: number[] = [0.1]): { opt: SGD; params: Tensor[] } {
-  const params = lrs.map(() => full([2], 1).requiresGrad_(true));
-  return { opt: new SGD(params.map((p, i) => ({ params: [p], lr: lrs[i] }))), params };
-}
-
-function stepBoth(opt: Optimizer, params: Tensor[], sched: { step(): void }): void {
-  for (const p of params) p.grad = full([2], 0.01);
-  opt.step();
-  sched.step();
-}
-
-const lr0 = (opt: Optimizer): number => opt.paramGroups[0]!.lr as number;
 
 describe("SequentialLR", () => {
   test("spec example: LinearLR(0.25, 3) then CosineAnnealingLR(4, 0.01) at 3, without warnings", () => {
