@@ -80,6 +80,19 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
     );
   });
 
+  test("parameters spanning several wasm chunks (full chunks and a partial one, plus a tail of 5)", () => {
+    const n = 2 * 32768 + 4101;
+    const p0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3);
+    const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 1.3) * 1e-2);
+    for (const [foreach, weightDecay, maximize] of [[false, 0, false], [false, 0.01, true], [true, 0, false], [true, 0.3, true]] as const) {
+      const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay, maximize, foreach };
+      const fast = run("wasm", p0, g, options, 3);
+      const ref = run("js", p0, g, options, 3);
+      expectSameBits(fast.p, ref.p, `param (foreach ${foreach})`);
+      expectSameBits(fast.ax, ref.ax, `ax (foreach ${foreach})`);
+    }
+  });
+
   test("adversarial values: subnormals, extremes and signed zeros", () => {
     fc.assert(
       fc.property(

@@ -52,7 +52,7 @@ export function asgdSingleF32(
   // Without decay the sign folds exactly into the step: (-eta) * (-g) == (eta) * g.
   const step = sign * negEta;
   const decay = s.weightDecay !== 0;
-  // The WebAssembly SIMD kernel (same bits, see wasm/asgd.wat) takes a multiple of 4 elements; the loops below finish.
+  // The WebAssembly SIMD kernel (same bits, see wasm/asgd.wat) takes a multiple of 8 elements; the loops below finish.
   const start = n < WASM_MIN_ELEMENTS ? 0 : asgdSingleF32Wasm(p, po, g, go, ax, axo, n, {
     c, step, negEta, wd, mu, mode: (decay ? 1 : 0) | (mu !== 1 ? 2 : 0) | (s.maximize ? 4 : 0),
   });
@@ -161,7 +161,7 @@ export function asgdForeach(items: readonly AsgdForeachItem[], s: AsgdForeachSca
     const lambd = fr(s.lambd);
     for (const it of items) {
       const { p, po, g, go, ax, axo, n, eta, mu } = it;
-      // The WebAssembly SIMD kernel (same bits) takes a multiple of 4 elements; the loops below finish.
+      // The WebAssembly SIMD kernel (same bits) takes a multiple of 8 elements; the loops below finish.
       const start = n < WASM_MIN_ELEMENTS ? 0 : asgdForeachF32Wasm(
         p as Float32Array, po, g as Float32Array, go, ax as Float32Array, axo, n, lambd, wd, eta, mu, (decay ? 1 : 0) | (s.maximize ? 4 : 0),
       );
