@@ -8,7 +8,7 @@ import { adagradUpdate } from "./functional/adagrad-update.js";
 import {
   checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
   withGrads,
-} from "./sgd.js";
+} from "./optimizer-checks.js";
 
 /** Options of {@link Adagrad} (PyTorch's keyword arguments, camelCase). */
 export interface AdagradOptions {

@@ -9,7 +9,7 @@ import { adamUpdate } from "./functional/adam-update.js";
 import {
   checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
   withGrads,
-} from "./sgd.js";
+} from "./optimizer-checks.js";
 
 /** Options of {@link Adam} (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {

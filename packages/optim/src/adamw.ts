@@ -4,7 +4,7 @@
  */
 import { Adam, ADAM_OPTIONS, type AdamOptions, adamDefaults } from "./adam.js";
 import type { ParamsInput } from "./optimizer.js";
-import { checkOptionKeys } from "./sgd.js";
+import { checkOptionKeys } from "./optimizer-checks.js";
 
 /** Options of {@link AdamW}: those of {@link Adam} except `decoupledWeightDecay` (always true); `weightDecay` defaults to 1e-2. */
 export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;

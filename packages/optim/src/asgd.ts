@@ -13,6 +13,7 @@ import {
   checkAsgdHyperparameters,
 } from "./functional/asgd-update.js";
 import { describeValue } from "./state-dict.js";
+import { checkOptionKeys } from "./optimizer-checks.js";
 
 /** Options of the {@link ASGD} constructor (the defaults of every param group). */
 export interface ASGDOptions {
@@ -60,14 +61,7 @@ const OPTION_KEYS = ["lr", "lambd", "alpha", "t0", "weightDecay", "foreach", "ma
 const STATE_KEYS = ["step", "eta", "mu", "ax"] as const;
 
 function asgdDefaults(options: ASGDOptions): Record<string, unknown> {
-  if (options === null || typeof options !== "object" || options instanceof Tensor || Array.isArray(options)) {
-    throw new TypeError(`ASGD: options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(OPTION_KEYS as readonly string[]).includes(key)) {
-      throw new TypeError(`ASGD: unknown option "${key}" (expected one of ${OPTION_KEYS.join(", ")})`);
-    }
-  }
+  checkOptionKeys(options, OPTION_KEYS, "ASGD");
   const defaults: Record<string, unknown> = {
     lr: options.lr ?? 1e-2,
     lambd: options.lambd ?? 1e-4,

@@ -8,7 +8,7 @@ import { rmspropUpdate } from "./functional/rmsprop-update.js";
 import {
   checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
   withGrads,
-} from "./sgd.js";
+} from "./optimizer-checks.js";
 
 /** Options of {@link RMSprop} (PyTorch's keyword arguments, camelCase). */
 export interface RMSpropOptions {
