@@ -35,3 +35,6 @@ export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
+export { pinStorage, isPinned, kernelAddress } from "./pin.js";
+export { kernelMemory, allocateKernelBytes, kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
+export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";

@@ -1,0 +1,78 @@
+/**
+ * The one WebAssembly memory that kernels read and write in place: pinned tensor storage
+ * (parameters, optimizer state) and the kernels' scratch space live here, so a kernel called on
+ * pinned tensors copies nothing in or out.
+ *
+ * The memory is *shared* (backed by a SharedArrayBuffer) for one reason: growing a shared memory
+ * never detaches its buffer, so typed-array views made before a growth stay valid. A plain memory
+ * would invalidate every pinned tensor's array at each growth. Shared memory needs
+ * SharedArrayBuffer (Node.js, or a cross-origin-isolated page); without it nothing is pinned and
+ * the kernels fall back to copying.
+ * @module
+ */
+import { type AllocatorStats, BlockAllocator } from "./block-allocator.js";
+
+const PAGE = 65536;
+/** 4 GiB, the whole 32-bit address space: the maximum only reserves address space. */
+const MAX_PAGES = 65536;
+/** Block alignment: a cache line, which also keeps every v128 access aligned. */
+const ALIGN = 64;
+
+/** Undefined until first needed; null when shared WebAssembly memory is unavailable. */
+let memory: WebAssembly.Memory | null | undefined;
+let allocator: BlockAllocator | null = null;
+
+/**
+ * @internal the shared kernel memory (created on first use), or null when this runtime cannot create shared
+ * WebAssembly memory. Modules that run on pinned storage import it as `env.memory`, declared
+ * `(memory 1 65536 shared)`.
+ */
+export function kernelMemory(): WebAssembly.Memory | null {
+  if (memory === undefined) {
+    memory = null;
+    try {
+      const m = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      // Address 0 stays unused, so no block starts at the null address.
+      allocator = new BlockAllocator(ALIGN, ALIGN, (minEnd) => {
+        const have = m.buffer.byteLength;
+        if (minEnd <= have) return have;
+        const pages = Math.ceil((minEnd - have) / PAGE);
+        if (have / PAGE + pages > MAX_PAGES) return null;
+        try {
+          m.grow(pages);
+        } catch {
+          return null; // the system refused the memory
+        }
+        return m.buffer.byteLength;
+      });
+      memory = m;
+    } catch {
+      // No SharedArrayBuffer here (for example a page that is not cross-origin isolated).
+    }
+  }
+  return memory;
+}
+
+/**
+ * @internal reserve `bytes` (rounded up to 64) in kernel memory; returns the 64-aligned byte address, or
+ * null when there is no kernel memory or it cannot grow that far. The memory may grow: take
+ * `kernelMemory().buffer` after this call.
+ */
+export function allocateKernelBytes(bytes: number): number | null {
+  return kernelMemory() === null ? null : allocator!.allocate(bytes);
+}
+
+/** @internal give back a block returned by {@link allocateKernelBytes}. */
+export function releaseKernelBytes(address: number): void {
+  allocator!.release(address);
+}
+
+/**
+ * How much kernel memory is in use: `usedBytes` and `blocks` held by pinned storage and kernel
+ * scratch space, `managedBytes` the size the memory has grown to (WebAssembly memory never
+ * shrinks; freed blocks are reused). All zeros when there is no kernel memory.
+ * @example kernelMemoryUsage().usedBytes
+ */
+export function kernelMemoryUsage(): AllocatorStats {
+  return kernelMemory() === null ? { managedBytes: 0, usedBytes: 0, blocks: 0 } : allocator!.stats();
+}

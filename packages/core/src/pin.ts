@@ -1,0 +1,67 @@
+/**
+ * Pinning: moving a tensor's storage into the shared kernel memory, where the WebAssembly kernels
+ * update it in place. Long-lived tensors that a kernel rewrites every step (parameters, optimizer
+ * state) gain the most: an unpinned operand is copied into kernel memory and back at every call,
+ * which at a million parameters costs as much as the update itself.
+ * @module
+ */
+import type { TypedArray } from "./dtype.js";
+import { allocateKernelBytes, kernelMemory, releaseKernelBytes } from "./kernels/wasm/kernel-memory.js";
+import type { Tensor } from "./tensor.js";
+
+/** Arrays that are views of kernel memory made by {@link pinStorage}. */
+const pinnedArrays = new WeakSet<TypedArray>();
+/** Frees a pinned block once nothing references its array any more. */
+const release = new FinalizationRegistry<number>((address) => releaseKernelBytes(address));
+
+/**
+ * Move the storage behind `t` into the shared WebAssembly kernel memory (no-op when it is there
+ * already). Values, dtype, shape, views and version stay as they were; every tensor on the same
+ * storage (views of `t`, the base of `t`) moves with it, and the block is freed when the storage
+ * is garbage-collected. Kernels then read and write it in place instead of copying it.
+ *
+ * ASGD pins its float32 parameters and their averages on their first step under the wasm kernel
+ * backend; call this yourself only for tensors you feed to kernels repeatedly.
+ *
+ * After pinning, the storage's array is a view of a SharedArrayBuffer: `dataSync()` still returns
+ * an ordinary copy.
+ * @returns whether the storage is now in kernel memory: false when the runtime has no shared
+ *   WebAssembly memory (no SharedArrayBuffer) or kernel memory cannot grow by the storage's size.
+ * @example
+ * const w = randn([1000, 1000]);
+ * pinStorage(w);   // true on Node.js
+ * isPinned(w.t()); // true: views share the storage
+ */
+export function pinStorage(t: Tensor): boolean {
+  const storage = t.storage;
+  const old = storage.data;
+  if (pinnedArrays.has(old)) return true;
+  const memory = kernelMemory();
+  if (memory === null) return false;
+  const address = allocateKernelBytes(old.byteLength);
+  if (address === null) return false;
+  // Read the buffer after allocating: the allocation may have grown the memory.
+  const ctor = old.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
+  const view = new ctor(memory.buffer, address, old.length);
+  view.set(old);
+  storage.relocate(view);
+  pinnedArrays.add(view);
+  release.register(view, address);
+  return true;
+}
+
+/**
+ * Whether the storage behind `t` is in kernel memory (see {@link pinStorage}).
+ * @example isPinned(zeros([3])) // false
+ */
+export function isPinned(t: Tensor): boolean {
+  return pinnedArrays.has(t.storage.data);
+}
+
+/**
+ * @internal the byte address in kernel memory of element 0 of `data`, or null when `data` is not
+ * a pinned storage array. Kernels add their element offset.
+ */
+export function kernelAddress(data: TypedArray): number | null {
+  return pinnedArrays.has(data) ? data.byteOffset : null;
+}
