@@ -32,13 +32,15 @@ export const WASM_TARGETS: readonly WasmTarget[] = [
 /** The repository root, from this file's location. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Compile WebAssembly text to a binary (SIMD and bulk memory enabled); throws with wabt's message when invalid. */
+/** Compile WebAssembly text to a binary (SIMD, bulk memory and threads, for shared memory, enabled); throws with wabt's message when invalid. */
 export async function compileWat(name: string, source: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(name, source, { simd: true, bulk_memory: true });
+  const features = { simd: true, bulk_memory: true, threads: true };
+  const mod = wabt.parseWat(name, source, features);
   try {
     mod.resolveNames();
-    mod.validate();
+    // validate checks against its own feature set (the typings omit the argument).
+    (mod as unknown as { validate(f: typeof features): void }).validate(features);
     return mod.toBinary({ write_debug_names: false, canonicalize_lebs: true }).buffer;
   } finally {
     mod.destroy();

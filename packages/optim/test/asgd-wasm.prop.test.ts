@@ -3,7 +3,7 @@
 // are not a multiple of 4), and on adversarial values (subnormals, huge and tiny magnitudes, signed zeros).
 import { afterEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { getKernelBackend, setKernelBackend, tensor } from "@tapegrad/core";
+import { type Tensor, getKernelBackend, isPinned, pinStorage, setKernelBackend, tensor, zeros } from "@tapegrad/core";
 import { ASGD } from "@tapegrad/optim";
 
 afterEach(() => setKernelBackend("auto"));
@@ -31,11 +31,25 @@ interface Run {
   ax: Float32Array;
 }
 
+/** Where the parameter and its gradient live: own storage, or views at an odd offset of pinned storage. */
+type Layout = "plain" | "pinned-grad" | "pinned-views";
+
+/** A leaf of `values` in the given layout (a view starting at element 3 of a larger pinned storage). */
+function leaf(values: Float32Array, layout: Layout, requiresGrad: boolean): Tensor {
+  if (layout !== "pinned-views") return tensor(values.slice(), { requiresGrad });
+  const base = zeros([values.length + 7]);
+  pinStorage(base);
+  const view = base.narrow(0, 3, values.length);
+  view.storage.data.set(values, 3);
+  return requiresGrad ? view.requiresGrad_() : view;
+}
+
 /** `steps` ASGD steps on one float32 parameter with a fixed gradient, under `backend`. */
-function run(backend: "js" | "wasm", p0: Float32Array, g: Float32Array, options: Record<string, number | boolean>, steps: number): Run {
+function run(backend: "js" | "wasm", p0: Float32Array, g: Float32Array, options: Record<string, number | boolean>, steps: number, layout: Layout = "plain"): Run {
   setKernelBackend(backend);
-  const param = tensor(p0.slice(), { requiresGrad: true });
-  param.grad = tensor(g.slice());
+  const param = leaf(p0, layout, true);
+  param.grad = leaf(g, layout, false);
+  if (layout === "pinned-grad") pinStorage(param.grad);
   const opt = new ASGD([param], options);
   for (let s = 0; s < steps; s++) opt.step();
   const ax = opt.averagedParams().get(param)!.dataSync() as Float32Array;
@@ -91,6 +105,52 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
       expectSameBits(fast.p, ref.p, `param (foreach ${foreach})`);
       expectSameBits(fast.ax, ref.ax, `ax (foreach ${foreach})`);
     }
+  });
+
+  test("pinned operands: the gradient pinned too (no copies at all), and views at unaligned offsets of pinned storage", () => {
+    const n = 32768 + 1029;
+    const p0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.71) * 2);
+    const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.9) * 1e-2);
+    for (const layout of ["pinned-grad", "pinned-views"] as const) {
+      for (const foreach of [false, true]) {
+        const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay: 0.01, maximize: false, foreach };
+        const fast = run("wasm", p0, g, options, 3, layout);
+        const ref = run("js", p0, g, options, 3);
+        expectSameBits(fast.p, ref.p, `param (${layout}, foreach ${foreach})`);
+        expectSameBits(fast.ax, ref.ax, `ax (${layout}, foreach ${foreach})`);
+      }
+    }
+  });
+
+  test("the optimizer pins its parameter and average under the wasm backend, and not under js", () => {
+    const values = (["wasm", "js"] as const).map((backend) => {
+      setKernelBackend(backend);
+      const param = tensor(Float32Array.from({ length: 1000 }, (_, i) => i / 100), { requiresGrad: true });
+      param.grad = tensor(new Float32Array(1000).fill(0.5));
+      const opt = new ASGD([param], { lr: 0.1 });
+      opt.step();
+      expect(isPinned(param)).toBe(backend === "wasm");
+      expect(isPinned(opt.state.get(param)!["ax"] as Tensor)).toBe(backend === "wasm");
+      expect(isPinned(param.grad)).toBe(false);
+      return param.dataSync() as Float32Array;
+    });
+    expectSameBits(values[0]!, values[1]!, "param");
+    expect(values[0]![100]).not.toBe(1); // the step happened
+  });
+
+  test("a gradient that shares the parameter's pinned storage takes the element-by-element path (same bits as js)", () => {
+    const n = 4096;
+    const p0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
+    const results = (["wasm", "js"] as const).map((backend) => {
+      setKernelBackend(backend);
+      const param = tensor(p0.slice(), { requiresGrad: true });
+      pinStorage(param);
+      param.grad = param.detach(); // the gradient is the parameter's own storage
+      const opt = new ASGD([param], { lr: 0.05, t0: 0 });
+      for (let s = 0; s < 3; s++) opt.step();
+      return param.dataSync() as Float32Array;
+    });
+    expectSameBits(results[0]!, results[1]!, "param aliased with its gradient");
   });
 
   test("adversarial values: subnormals, extremes and signed zeros", () => {

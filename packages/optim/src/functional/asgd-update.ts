@@ -17,6 +17,7 @@ import {
   muDouble,
   rounder,
 } from "../kernels/asgd-kernels.js";
+import { pinForAsgdKernel } from "../kernels/asgd-wasm.js";
 
 type FloatDtype = "float32" | "float64";
 
@@ -291,6 +292,7 @@ function fusedSingle(p: Tensor, g: Tensor, ax: Tensor, eta: number, mu: number, 
   const s = { eta, mu, lambd: o.lambdValue, weightDecay: o.weightDecay, maximize: o.maximize };
   const n = p.numel();
   if (dtype === "float32") {
+    pinForAsgdKernel(p, ax);
     asgdSingleF32(p.storage.data as Float32Array, p.offset, g.storage.data as Float32Array, g.offset, ax.storage.data as Float32Array, ax.offset, n, {
       ...s,
       // A 0-dim float64 mu meets float32 tensors as a float32 value.
@@ -363,6 +365,7 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
         const eta = R(readScalar(etas[i]!));
         const mu = R(readScalar(mus[i]!));
         if (p.isContiguous() && g.isContiguous() && ax.isContiguous()) {
+          pinForAsgdKernel(p, ax);
           items.push({ p: p.storage.data as FloatArray, po: p.offset, g: g.storage.data as FloatArray, go: g.offset, ax: ax.storage.data as FloatArray, axo: ax.offset, n: p.numel(), eta, mu });
           touched.push(p, ax);
         } else {
@@ -422,6 +425,9 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
  * version counters: if an earlier graph saved a param itself (e.g. `x.matmul(W)` saves `W`),
  * backpropagating through that graph afterwards fails. For unrolled hypergradients through such
  * models use {@link asgdUpdatePure}, which never mutates.
+ *
+ * Under the "wasm" kernel backend the fused float32 paths pin (`pinStorage`) every param and
+ * average of at least 256 elements on first use, so the WebAssembly kernel updates them in place.
  *
  * @param params parameters with a gradient, updated in place
  * @param grads their gradients (never modified)

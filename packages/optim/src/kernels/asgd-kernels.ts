@@ -5,10 +5,7 @@
  * arrays with offsets, and bump version counters.
  * @module
  */
-import { asgdForeachF32Wasm, asgdSingleF32Wasm } from "./asgd-wasm.js";
-
-/** Below this many elements the TypeScript loop is as fast as a call into wasm. */
-const WASM_MIN_ELEMENTS = 256;
+import { WASM_MIN_ELEMENTS, asgdForeachF32Wasm, asgdSingleF32Wasm } from "./asgd-wasm.js";
 
 /** A dense float buffer a kernel reads or writes, starting at `offset`. */
 export type FloatArray = Float32Array | Float64Array;

@@ -14,8 +14,9 @@
 ;; rounded to float32, equals the float32 operation (double rounding is innocuous for +, -, * when
 ;; the wider format has at least 2*24 + 2 bits of precision; double has 53).
 ;;
-;; n must be a multiple of 8 (the host runs the tail in TypeScript); p, g and ax are 16-aligned
-;; byte addresses of n floats each. mode: 1 = weight decay, 2 = average (mu != 1), 4 = maximize
+;; n must be a multiple of 8 (the host runs the tail in TypeScript); p, g and ax are 4-aligned
+;; byte addresses of n floats each in core's shared kernel memory (pinned tensors or the host's
+;; scratch chunks). mode: 1 = weight decay, 2 = average (mu != 1), 4 = maximize
 ;; (only read with decay: without decay the sign is folded into step by the host).
 ;;
 ;; Throughput notes (the loop is bound by the float/double conversions, 6 per 4 elements):
@@ -25,7 +26,7 @@
 ;;   v128.load64_zero straight into the conversion, instead of a full load and a lane shuffle;
 ;; - maximize flips the sign bit of g with a xor mask ($signv, zero otherwise): exact, like s*g.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "asgdF32") (param $p i32) (param $g i32) (param $ax i32) (param $n i32)
         (param $c f32) (param $step f32) (param $negEta f32) (param $wd f32) (param $mu f32) (param $mode i32)
     (local $end i32) (local $cv v128) (local $stepv v128) (local $negEtav v128) (local $wdv v128) (local $muv v128) (local $signv v128)
