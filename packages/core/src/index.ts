@@ -36,5 +36,7 @@ export { variance, variance as var, std, logsumexp, norm, type VarOptions } from
 export { linear } from "./ops/linear.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
 export { pinStorage, isPinned, kernelAddress } from "./pin.js";
-export { kernelMemory, allocateKernelBytes, kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
+export { kernelMemory, allocateKernelBytes, kernelMemoryUsage, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
+export { setKernelThreads, getKernelThreads, runParallel } from "./kernels/threads/kernel-threads.js";
+export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";

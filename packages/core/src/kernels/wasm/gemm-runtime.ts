@@ -1,16 +1,18 @@
 /**
  * The host side of the WebAssembly SIMD matrix product (`gemm.wat`): one lazily instantiated
- * module with one growable memory, reused by every call. Operands are copied in with
- * `TypedArray.set` (a memmove) and the result copied out; packing and transposition happen
- * inside the module.
+ * module on core's shared kernel memory. Pinned operands (see `pinStorage`) are read in place;
+ * others are copied into a scratch block with `TypedArray.set` (a memmove), and the result is
+ * copied out. Large products split their rows of C between the kernel threads.
  * @module
  */
-import { wasmSimdSupported } from "../backend.js";
+import { kernelAddress } from "../../pin.js";
+import { getKernelThreads, runParallel } from "../threads/kernel-threads.js";
 import { gemmWasmBase64 } from "./gemm.generated.js";
+import { type KernelModule, instantiateKernel } from "./instantiate.js";
+import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
 
 /** The exports of `gemm.wat`. */
 interface GemmExports {
-  memory: WebAssembly.Memory;
   sgemmWorkBytes(): number;
   sgemm(
     transA: number, transB: number, M: number, N: number, K: number,
@@ -19,34 +21,17 @@ interface GemmExports {
 }
 
 /** Undefined until first needed; null when the module cannot be used here. */
-let gemm: GemmExports | null | undefined;
-/** A float32 view of the module's memory, rebuilt after the memory grows. */
-let heap = new Float32Array(0);
-/** The memory is never grown past this (bytes): larger products use the TypeScript kernel. */
+let gemm: KernelModule<GemmExports> | null | undefined;
+/** Operands, result and per-thread work areas. */
+const scratch = new ScratchBlock();
+/** Scratch is never grown past this (bytes): larger products use the TypeScript kernel. */
 const MAX_BYTES = 1 << 30;
-const PAGE = 65536;
+/** Products with fewer multiply-adds than this run on one thread (waking a helper costs ~10 µs). */
+const MIN_THREADED_MACS = 1 << 21;
 
-/** Decode base64 without Node's Buffer (browsers have atob too). */
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-/** The instantiated module, or null when WebAssembly SIMD is unavailable (synchronous; compiled once). */
-function module(): GemmExports | null {
-  if (gemm === undefined) {
-    gemm = null;
-    if (wasmSimdSupported()) {
-      try {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(gemmWasmBase64)), {});
-        gemm = instance.exports as unknown as GemmExports;
-      } catch {
-        // A runtime that validates SIMD but refuses the module (e.g. a size limit): keep the fallback.
-      }
-    }
-  }
+/** The compiled and instantiated module, or null when WebAssembly SIMD or shared memory is unavailable. */
+function module(): KernelModule<GemmExports> | null {
+  if (gemm === undefined) gemm = instantiateKernel<GemmExports>(gemmWasmBase64);
   return gemm;
 }
 
@@ -55,21 +40,46 @@ export function wasmGemmAvailable(): boolean {
   return module() !== null;
 }
 
-/** Round a byte address up to 16 (v128 alignment keeps loads fast). */
-const align = (n: number): number => (n + 15) & ~15;
+/** Round a byte count up to 64 (v128 alignment keeps loads fast; 64 keeps work areas on their own cache lines). */
+const align = (n: number): number => (n + 63) & ~63;
 
-/** Make the memory at least `bytes` long and return the float32 view of it, or null when too large. */
-function reserve(g: GemmExports, bytes: number): Float32Array | null {
-  if (bytes > MAX_BYTES) return null;
-  const have = g.memory.buffer.byteLength;
-  if (bytes > have) g.memory.grow(Math.ceil((bytes - have) / PAGE));
-  if (heap.buffer !== g.memory.buffer) heap = new Float32Array(g.memory.buffer);
-  return heap;
+/** The scratch block of at least `bytes`, and a float32 view of kernel memory; null when too large. */
+function reserve(bytes: number): { at: number; h: Float32Array } | null {
+  const at = bytes > MAX_BYTES ? null : scratch.reserve(bytes);
+  return at === null ? null : { at, h: kernelHeapF32() };
 }
 
-/** Copy `length` values of `src` from `offset` into the heap at byte address `ptr`. */
-function copyIn(h: Float32Array, ptr: number, src: Float32Array, offset: number, length: number): void {
-  h.set(offset === 0 && length === src.length ? src : src.subarray(offset, offset + length), ptr >>> 2);
+/** Lays out operands in the scratch block: pinned ones stay where they are, the others get the next slot. */
+class Placer {
+  private next: number;
+  constructor(private readonly h: Float32Array, start: number) {
+    this.next = start;
+  }
+
+  /** Bytes of scratch that `length` floats take (with 32 readable bytes after them), 0 when read in place. */
+  static bytes(src: Float32Array, length: number, inPlace = true): number {
+    return inPlace && kernelAddress(src) !== null ? 0 : align(4 * length + 32);
+  }
+
+  /**
+   * The byte address of `length` values of `src` from `offset`: in place when pinned and `inPlace`,
+   * else copied in (the bias is always copied: the kernel reads 32 bytes past its end).
+   */
+  place(src: Float32Array, offset: number, length: number, inPlace = true): number {
+    const pinned = inPlace ? kernelAddress(src) : null;
+    if (pinned !== null) return pinned + 4 * offset;
+    const at = this.next;
+    this.h.set(offset === 0 && length === src.length ? src : src.subarray(offset, offset + length), at >>> 2);
+    this.next = at + align(4 * length + 32);
+    return at;
+  }
+
+  /** A slot of `length` floats for a result. */
+  slot(length: number): number {
+    const at = this.next;
+    this.next = at + align(4 * length + 32);
+    return at;
+  }
 }
 
 /**
@@ -86,17 +96,32 @@ export function sgemmWasm(
 ): boolean {
   const g = module();
   if (g === null) return false;
-  const aPtr = 64;
-  const bPtr = align(aPtr + 4 * M * K);
-  const biasPtr = bias === null ? 0 : align(bPtr + 4 * K * N);
-  const cPtr = align((bias === null ? bPtr + 4 * K * N : biasPtr + 4 * N) + 32);
-  const work = align(cPtr + 4 * M * N);
-  const h = reserve(g, work + g.sgemmWorkBytes());
-  if (h === null) return false;
-  copyIn(h, aPtr, a, aOffset, M * K);
-  copyIn(h, bPtr, b, bOffset, K * N);
-  if (bias !== null) copyIn(h, biasPtr, bias, biasOffset, N);
-  g.sgemm(+transA, +transB, M, N, K, aPtr, transA ? M : K, bPtr, transB ? K : N, cPtr, N, biasPtr, work);
+  const threads = M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(getKernelThreads(), Math.ceil(M / 4)) : 1;
+  const workBytes = align(g.exports.sgemmWorkBytes());
+  const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) + align(4 * M * N + 32);
+  const space = reserve(operandBytes + threads * workBytes);
+  if (space === null) return false;
+  const { at, h } = space;
+  const placer = new Placer(h, at + threads * workBytes);
+  const aPtr = placer.place(a, aOffset, M * K);
+  const bPtr = placer.place(b, bOffset, K * N);
+  const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
+  const cPtr = placer.slot(M * N);
+  const lda = transA ? M : K;
+  const ldb = transB ? K : N;
+  if (threads === 1) {
+    g.exports.sgemm(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, at);
+  } else {
+    // Blocks of whole 4-row micro-tiles: every element of C is computed exactly as by one thread.
+    const rows = Math.ceil(M / threads / 4) * 4;
+    const calls: number[][] = [];
+    for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
+      const m = Math.min(rows, M - i0);
+      const aRow = aPtr + 4 * (transA ? i0 : i0 * lda);
+      calls.push([+transA, +transB, m, N, K, aRow, lda, bPtr, ldb, cPtr + 4 * i0 * N, N, biasPtr, at + t * workBytes]);
+    }
+    runParallel(g.module, "sgemm", calls, (args) => g.exports.sgemm(...(args as Parameters<GemmExports["sgemm"]>)));
+  }
   out.set(h.subarray(cPtr >>> 2, (cPtr >>> 2) + M * N), outOffset);
   return true;
 }
@@ -104,8 +129,8 @@ export function sgemmWasm(
 /**
  * A batch of float32 products through the wasm module: for each `t < batch`, the matrix at
  * `aIndex[t] * M * K` of `a` times the one at `bIndex[t] * K * N` of `b` (each possibly stored
- * transposed), into `out` at `t * M * N`. Both operands are copied in once. Returns false when the
- * module is unavailable or the operands do not fit.
+ * transposed), into `out` at `t * M * N`. Both operands are copied in once (unless pinned).
+ * Returns false when the module is unavailable or the operands do not fit.
  */
 export function sgemmBatchedWasm(
   a: Float32Array, aIndex: ArrayLike<number>, transA: boolean,
@@ -114,19 +139,19 @@ export function sgemmBatchedWasm(
 ): boolean {
   const g = module();
   if (g === null) return false;
-  const aPtr = 64;
-  const bPtr = align(aPtr + 4 * a.length);
-  const cPtr = align(bPtr + 4 * b.length);
-  const work = align(cPtr + 4 * batch * M * N);
-  const h = reserve(g, work + g.sgemmWorkBytes());
-  if (h === null) return false;
-  copyIn(h, aPtr, a, 0, a.length);
-  copyIn(h, bPtr, b, 0, b.length);
+  const workBytes = align(g.exports.sgemmWorkBytes());
+  const space = reserve(workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + align(4 * batch * M * N + 32));
+  if (space === null) return false;
+  const { at, h } = space;
+  const placer = new Placer(h, at + workBytes);
+  const aPtr = placer.place(a, 0, a.length);
+  const bPtr = placer.place(b, 0, b.length);
+  const cPtr = placer.slot(batch * M * N);
   for (let t = 0; t < batch; t++) {
-    g.sgemm(
+    g.exports.sgemm(
       +transA, +transB, M, N, K,
       aPtr + 4 * aIndex[t]! * M * K, transA ? M : K, bPtr + 4 * bIndex[t]! * K * N, transB ? K : N,
-      cPtr + 4 * t * M * N, N, 0, work,
+      cPtr + 4 * t * M * N, N, 0, at,
     );
   }
   out.set(h.subarray(cPtr >>> 2, (cPtr >>> 2) + batch * M * N));

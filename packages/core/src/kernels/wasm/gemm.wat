@@ -4,7 +4,9 @@
 ;;   op(A)[i,k] = transA ? A[k*lda + i] : A[i*lda + k]
 ;;   op(B)[k,j] = transB ? B[j*ldb + k] : B[k*ldb + j]
 ;;
-;; All pointers are byte addresses in the exported memory, which the host grows and fills.
+;; All pointers are byte addresses in core's shared kernel memory (pinned tensors or the host's
+;; scratch block). Helper threads run the same function on disjoint blocks of rows of C, each
+;; with its own `work` area.
 ;; Layout of the algorithm (GotoBLAS/BLIS style, simplified):
 ;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 8 columns
 ;;     (for every k, the 8 values of the panel are contiguous: two v128 loads per k);
@@ -16,7 +18,7 @@
 ;;     scratch tile, copied from and to C element by element.
 ;; Sums are accumulated in float32 (as PyTorch and XNNPACK do), in k order within a K-block.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; Rows of op(B) per packed block (bytes of one 8-column panel: KC * 32 = 8 KiB, L1-resident).
   (global $KC i32 (i32.const 256))

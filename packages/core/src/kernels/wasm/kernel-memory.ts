@@ -76,3 +76,34 @@ export function releaseKernelBytes(address: number): void {
 export function kernelMemoryUsage(): AllocatorStats {
   return kernelMemory() === null ? { managedBytes: 0, usedBytes: 0, blocks: 0 } : allocator!.stats();
 }
+
+/**
+ * @internal a kernel's scratch block in kernel memory, grown on demand (a larger request frees the
+ * old block and allocates a new one) and kept between calls.
+ */
+export class ScratchBlock {
+  private at = 0;
+  private bytes = 0;
+
+  /** The byte address of at least `bytes` of scratch, or null when kernel memory cannot provide it. */
+  reserve(bytes: number): number | null {
+    if (bytes <= this.bytes) return this.at;
+    if (this.bytes > 0) releaseKernelBytes(this.at);
+    this.bytes = 0;
+    const at = allocateKernelBytes(bytes);
+    if (at === null) return null;
+    this.at = at;
+    this.bytes = bytes;
+    return at;
+  }
+}
+
+/** A float32 view of all of kernel memory, remade after the memory grows. */
+let heapF32 = new Float32Array(0);
+
+/** @internal a float32 view of all of kernel memory as it is now (take it after allocating). */
+export function kernelHeapF32(): Float32Array {
+  const buffer = kernelMemory()!.buffer;
+  if (heapF32.byteLength !== buffer.byteLength) heapF32 = new Float32Array(buffer);
+  return heapF32;
+}

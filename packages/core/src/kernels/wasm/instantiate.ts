@@ -1,0 +1,38 @@
+/**
+ * Compiling and instantiating the repository's WebAssembly kernels (generated base64 modules) on
+ * the shared kernel memory, synchronously: kernels are ordinary synchronous functions.
+ * @module
+ */
+import { wasmSimdSupported } from "../backend.js";
+import { kernelMemory } from "./kernel-memory.js";
+
+/** @internal a compiled kernel module (kept for helper threads) and its exports on this thread. */
+export interface KernelModule<Exports> {
+  module: WebAssembly.Module;
+  exports: Exports;
+}
+
+/** Decode base64 without Node's Buffer (browsers have atob too). */
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * @internal compile the module in `base64` (which imports the kernel memory as `env.memory`) and
+ * instantiate it; null when WebAssembly SIMD or shared memory is unavailable, or the runtime
+ * refuses the module (e.g. a size limit), so that callers keep their TypeScript fallback.
+ */
+export function instantiateKernel<Exports>(base64: string): KernelModule<Exports> | null {
+  const memory = kernelMemory();
+  if (!wasmSimdSupported() || memory === null) return null;
+  try {
+    const module = new WebAssembly.Module(decodeBase64(base64));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return { module, exports: instance.exports as unknown as Exports };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,101 @@
+// Kernel threads: helper threads run shares of a WebAssembly call on the shared kernel memory.
+// Large float32 products give the same bits on one thread and on two (each thread computes whole
+// rows of C), pinned operands are read in place, and a helper's trap becomes an error on the caller.
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  type Tensor, allocateKernelBytes, getKernelThreads, kernelHeapF32, kernelMemory, linear, matmul, pinStorage, randn, runParallel,
+  setKernelThreads,
+} from "@tapegrad/core";
+import { compileWat } from "../../../scripts/build-wasm.js";
+
+afterEach(() => setKernelThreads(2));
+
+/** How many elements of two float32 arrays of the same length differ in their bits. */
+function differingBits(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
+  return n;
+}
+
+/** The values of `f()` with 1 and with 2 kernel threads. */
+function onOneAndTwoThreads(f: () => Tensor): [Float32Array, Float32Array] {
+  const out = [1, 2].map((threads) => {
+    setKernelThreads(threads);
+    return f().dataSync() as Float32Array;
+  });
+  return [out[0]!, out[1]!];
+}
+
+describe("kernel threads", () => {
+  test("two threads are available here (Node.js with shared memory)", () => {
+    setKernelThreads(2);
+    expect(getKernelThreads()).toBe(2);
+  });
+
+  test("large products: identical bits on one and two threads, for every layout, odd row counts, bias and pinned operands", () => {
+    for (const [M, K, N] of [[203, 97, 130], [256, 256, 64], [9, 1000, 300]] as const) {
+      const a = randn([M, K]);
+      const b = randn([K, N]);
+      const at = randn([K, M]).t();
+      const bt = randn([N, K]).t();
+      const bias = randn([N]);
+      for (const [x, y] of [[a, b], [at, b], [a, bt], [at, bt]] as const) {
+        const [one, two] = onOneAndTwoThreads(() => matmul(x, y));
+        expect(differingBits(two, one)).toBe(0);
+      }
+      const [one, two] = onOneAndTwoThreads(() => linear(a, b.t(), bias));
+      expect(differingBits(two, one)).toBe(0);
+      const [plain] = onOneAndTwoThreads(() => matmul(a, b));
+      pinStorage(a);
+      pinStorage(b);
+      const [pinnedOne, pinnedTwo] = onOneAndTwoThreads(() => matmul(a, b));
+      expect(differingBits(pinnedOne, plain!)).toBe(0);
+      expect(differingBits(pinnedTwo, plain!)).toBe(0);
+    }
+  });
+
+  test("setKernelThreads validates its argument", () => {
+    for (const bad of [0, 1.5, -2, 65, Number.NaN]) expect(() => setKernelThreads(bad)).toThrow(/threads must be an integer from 1 to 64, got/);
+    setKernelThreads(1);
+    expect(getKernelThreads()).toBe(1);
+  });
+});
+
+describe("runParallel", () => {
+  const source = `(module
+    (import "env" "memory" (memory 1 65536 shared))
+    (func (export "store") (param $at i32) (param $v f32) (f32.store (local.get $at) (local.get $v)))
+    (func (export "trapIf") (param $x i32) (if (local.get $x) (then unreachable))))`;
+  const compiled = compileWat("threads-test.wat", source).then((bytes) => new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+  const local = async () => new WebAssembly.Instance(await compiled, { env: { memory: kernelMemory()! } }).exports as unknown as {
+    store(at: number, v: number): void;
+    trapIf(x: number): void;
+  };
+
+  test("shares go to a helper and to the caller; with one thread all run on the caller, in order", async () => {
+    const mod = await compiled;
+    const ex = await local();
+    for (const threads of [2, 1]) {
+      setKernelThreads(threads);
+      const at = allocateKernelBytes(64)!;
+      runParallel(mod, "store", [[at, 1.5], [at + 4, 2.5], [at + 8, 3.5]], (args) => ex.store(args[0]!, args[1]!));
+      const h = kernelHeapF32();
+      expect(Array.from(h.subarray(at >>> 2, (at >>> 2) + 3))).toEqual([1.5, 2.5, 3.5]);
+    }
+  });
+
+  test("a trap in a helper is reported after every share finished; unknown exports are refused", async () => {
+    const mod = await compiled;
+    const ex = await local();
+    setKernelThreads(2);
+    expect(() => runParallel(mod, "trapIf", [[0], [1]], (args) => ex.trapIf(args[0]!))).toThrow(/trapIf failed in a helper thread/);
+    // The helper is still usable afterwards.
+    const at = allocateKernelBytes(64)!;
+    runParallel(mod, "store", [[at, 7], [at + 4, 8]], (args) => ex.store(args[0]!, args[1]!));
+    expect(Array.from(kernelHeapF32().subarray(at >>> 2, (at >>> 2) + 2))).toEqual([7, 8]);
+    expect(() => runParallel(mod, "nope", [[0]], () => {})).toThrow(/exports no function nope/);
+  });
+});
