@@ -3,10 +3,14 @@
 // are not a multiple of 4), and on adversarial values (subnormals, huge and tiny magnitudes, signed zeros).
 import { afterEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { type Tensor, getKernelBackend, isPinned, pinStorage, setKernelBackend, tensor, zeros } from "@tapegrad/core";
+import { type Tensor, getKernelBackend, isPinned, pinStorage, setKernelBackend, setKernelThreads, tensor, zeros } from "@tapegrad/core";
+import { asgdForeach, asgdSingleF32 } from "../src/kernels/asgd-kernels.js";
 import { ASGD } from "@tapegrad/optim";
 
-afterEach(() => setKernelBackend("auto"));
+afterEach(() => {
+  setKernelBackend("auto");
+  setKernelThreads(2);
+});
 
 /** Bit-for-bit equality of two float32 arrays, NaNs compared as NaN (their payload is not specified). */
 function expectSameBits(got: Float32Array, want: Float32Array, label: string): void {
@@ -151,6 +155,33 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
       return param.dataSync() as Float32Array;
     });
     expectSameBits(results[0]!, results[1]!, "param aliased with its gradient");
+  });
+
+  test("updates large enough for two threads: pinned, fresh and staged operands give the same bits as the loops", () => {
+    const n = (1 << 17) + 13;
+    const p0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.3) * 2);
+    const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) * 1e-2);
+    for (const foreach of [false, true]) {
+      const options = { lr: 0.05, lambd: 1e-3, t0: 1, weightDecay: 0.01, maximize: foreach, foreach };
+      const ref = run("js", p0, g, options, 3);
+      for (const layout of ["plain", "pinned-grad"] as const) {
+        setKernelThreads(2);
+        const fast = run("wasm", p0, g, options, 3, layout);
+        expectSameBits(fast.p, ref.p, `param (${layout}, foreach ${foreach})`);
+        expectSameBits(fast.ax, ref.ax, `ax (${layout}, foreach ${foreach})`);
+      }
+    }
+    // Through the kernels on plain arrays (nothing pinned): every operand is staged, then split.
+    const results = (["wasm", "js"] as const).map((backend) => {
+      setKernelBackend(backend);
+      const [p, ax, p2, ax2] = [p0.slice(), new Float32Array(n), p0.slice(), new Float32Array(n)];
+      for (let s = 0; s < 2; s++) {
+        asgdSingleF32(p, 0, g, 0, ax, 0, n, { eta: 0.05, mu: s === 0 ? 1 : 0.5, lambd: 1e-3, weightDecay: 0.01, maximize: false });
+        asgdForeach([{ p: p2, po: 0, g, go: 0, ax: ax2, axo: 0, n, eta: 0.05, mu: 0.5 }], { lambd: 1e-3, weightDecay: 0, maximize: true }, true);
+      }
+      return [p, ax, p2, ax2];
+    });
+    results[0]!.forEach((got, i) => expectSameBits(got, results[1]![i]!, `kernel output ${i}`));
   });
 
   test("adversarial values: subnormals, extremes and signed zeros", () => {

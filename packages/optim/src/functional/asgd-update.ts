@@ -292,7 +292,7 @@ function fusedSingle(p: Tensor, g: Tensor, ax: Tensor, eta: number, mu: number, 
   const s = { eta, mu, lambd: o.lambdValue, weightDecay: o.weightDecay, maximize: o.maximize };
   const n = p.numel();
   if (dtype === "float32") {
-    pinForAsgdKernel(p, ax);
+    pinForAsgdKernel(p, g, ax);
     asgdSingleF32(p.storage.data as Float32Array, p.offset, g.storage.data as Float32Array, g.offset, ax.storage.data as Float32Array, ax.offset, n, {
       ...s,
       // A 0-dim float64 mu meets float32 tensors as a float32 value.
@@ -365,7 +365,7 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
         const eta = R(readScalar(etas[i]!));
         const mu = R(readScalar(mus[i]!));
         if (p.isContiguous() && g.isContiguous() && ax.isContiguous()) {
-          pinForAsgdKernel(p, ax);
+          pinForAsgdKernel(p, g, ax);
           items.push({ p: p.storage.data as FloatArray, po: p.offset, g: g.storage.data as FloatArray, go: g.offset, ax: ax.storage.data as FloatArray, axo: ax.offset, n: p.numel(), eta, mu });
           touched.push(p, ax);
         } else {
@@ -427,7 +427,8 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
  * models use {@link asgdUpdatePure}, which never mutates.
  *
  * Under the "wasm" kernel backend the fused float32 paths pin (`pinStorage`) every param and
- * average of at least 256 elements on first use, so the WebAssembly kernel updates them in place.
+ * average of at least 256 elements on first use, and a gradient that is the same tensor as at the
+ * param's previous step, so the WebAssembly kernel updates them in place.
  *
  * @param params parameters with a gradient, updated in place
  * @param grads their gradients (never modified)

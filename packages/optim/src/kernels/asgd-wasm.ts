@@ -1,13 +1,17 @@
 /**
  * The host side of the WebAssembly SIMD ASGD update (`wasm/asgd.wat`). The module runs on core's
- * shared kernel memory, so pinned operands (see `pinStorage`; ASGD pins its parameters and
- * averages) are updated in place. Unpinned operands go through a scratch area one chunk at a time:
- * a chunk stays in L2 between its copy in, the update and its copy out, and chunks are large
+ * shared kernel memory, so pinned operands (see `pinStorage`; ASGD pins its parameters, averages
+ * and long-lived gradients) are updated in place, and large updates split their elements between
+ * the kernel threads. On one thread, unpinned operands go through a scratch area one chunk at a
+ * time: a chunk stays in L2 between its copy in, the update and its copy out, and chunks are large
  * because each `TypedArray.set` has a fixed cost (measured on Zen 4: 8192-element chunks were 5 to
- * 10% slower per step than 32768).
+ * 10% slower per step than 32768). With threads they are staged whole, then updated in parallel.
  * @module
  */
-import { type Tensor, allocateKernelBytes, getKernelBackend, kernelAddress, kernelMemory, pinStorage } from "@tapegrad/core";
+import {
+  type KernelModule, type Tensor, ScratchBlock, getKernelBackend, getKernelThreads, instantiateKernel, kernelAddress, kernelHeapF32, pinStorage,
+  runParallel,
+} from "@tapegrad/core";
 import { asgdWasmBase64 } from "./wasm/asgd.generated.js";
 
 interface AsgdExports {
@@ -19,56 +23,37 @@ interface AsgdExports {
 export const WASM_MIN_ELEMENTS = 256;
 /** Elements per scratch chunk (a multiple of 8): 3 x 128 KiB of operands. */
 const CHUNK = 32768;
+/** Updates of fewer elements run on one thread (waking a helper costs more than they take). */
+const MIN_THREADED_ELEMENTS = 1 << 17;
 
 /** Undefined until first needed; null when WebAssembly SIMD or shared memory is unavailable. */
-let asgd: AsgdExports | null | undefined;
-/** Byte addresses of the scratch chunks for unpinned p, g and ax. */
-let scratchP = 0;
-let scratchG = 0;
-let scratchAx = 0;
-/** A float32 view of all of kernel memory, remade when the memory has grown. */
-let heap = new Float32Array(0);
+let asgd: KernelModule<AsgdExports> | null | undefined;
+/** Chunks (or whole staged copies) of unpinned p, g and ax. */
+const scratch = new ScratchBlock();
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-function module(): AsgdExports | null {
-  if (asgd === undefined) {
-    asgd = null;
-    const memory = kernelMemory();
-    const scratch = memory === null ? null : allocateKernelBytes(3 * 4 * CHUNK);
-    if (scratch === null) return null;
-    try {
-      const imports = { env: { memory: memory! } };
-      asgd = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(asgdWasmBase64)), imports).exports as unknown as AsgdExports;
-      scratchP = scratch;
-      scratchG = scratch + 4 * CHUNK;
-      scratchAx = scratch + 8 * CHUNK;
-    } catch {
-      // No WebAssembly SIMD here: the TypeScript loops do all the work.
-    }
-  }
+function module(): KernelModule<AsgdExports> | null {
+  if (asgd === undefined) asgd = instantiateKernel<AsgdExports>(asgdWasmBase64);
   return asgd;
 }
 
-function currentHeap(): Float32Array {
-  const buffer = kernelMemory()!.buffer;
-  if (heap.byteLength !== buffer.byteLength) heap = new Float32Array(buffer);
-  return heap;
-}
+/** The gradient each parameter had at its previous step under the wasm backend (weakly held). */
+const previousGrads = new WeakMap<Tensor, WeakRef<Tensor>>();
 
 /**
- * Pin the storage of each float32 tensor with at least {@link WASM_MIN_ELEMENTS} elements when the
- * kernel backend is "wasm", so the kernels below update it in place. Call before reading
- * `storage.data`: pinning replaces the storage's array.
+ * Under the "wasm" kernel backend, pin what the kernels below will update in place: the float32
+ * parameter `p` and its average `ax` (when they have at least {@link WASM_MIN_ELEMENTS} elements),
+ * and the gradient `g` when it is the same tensor as at `p`'s previous step. A gradient kept across
+ * steps (a fixed one, or `zeroGrad({ setToNone: false })`) is long-lived like the parameter; fresh
+ * gradients (the default) are never pinned: they would be copied in anyway, and pinned blocks
+ * only return to kernel memory when garbage-collected. Call before reading `storage.data`:
+ * pinning replaces the storage's array.
  */
-export function pinForAsgdKernel(...tensors: Tensor[]): void {
-  if (getKernelBackend() !== "wasm") return;
-  for (const t of tensors) if (t.dtype === "float32" && t.numel() >= WASM_MIN_ELEMENTS) pinStorage(t);
+export function pinForAsgdKernel(p: Tensor, g: Tensor, ax: Tensor): void {
+  if (getKernelBackend() !== "wasm" || p.dtype !== "float32" || p.numel() < WASM_MIN_ELEMENTS) return;
+  pinStorage(p);
+  pinStorage(ax);
+  if (previousGrads.get(p)?.deref() === g) pinStorage(g);
+  else previousGrads.set(p, new WeakRef(g));
 }
 
 /** Float32 constants of one update (see `asgdSingleF32`); mode bits: 1 decay, 2 average, 4 maximize. */
@@ -91,7 +76,7 @@ export function asgdSingleF32Wasm(
 ): number {
   const m = usable(p, po, g, go, ax, axo, n, s.mu);
   if (m === null) return 0;
-  return chunked(p, po, g, go, ax, axo, n, (s.mode & 2) !== 0, (pa, ga, axa, len) => m.asgdF32(pa, ga, axa, len, s.c, s.step, s.negEta, s.wd, s.mu, s.mode));
+  return update(m, "asgdF32", [s.c, s.step, s.negEta, s.wd, s.mu, s.mode], p, po, g, go, ax, axo, n, (s.mode & 2) !== 0);
 }
 
 /**
@@ -107,11 +92,13 @@ export function asgdForeachF32Wasm(
   if (fr(lambd) !== lambd || fr(wd) !== wd || fr(eta) !== eta) return 0;
   const m = usable(p, po, g, go, ax, axo, n, mu);
   if (m === null) return 0;
-  return chunked(p, po, g, go, ax, axo, n, true, (pa, ga, axa, len) => m.asgdForeachF32(pa, ga, axa, len, lambd, wd, eta, mu, mode));
+  return update(m, "asgdForeachF32", [lambd, wd, eta, mu, mode], p, po, g, go, ax, axo, n, true);
 }
 
 /** The module when the backend is "wasm", the operands do not alias and mu is a float32 value; else null. */
-function usable(p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, mu: number): AsgdExports | null {
+function usable(
+  p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, mu: number,
+): KernelModule<AsgdExports> | null {
   // The kernel reads each element before writing it, in chunks: aliased operands keep the element-by-element order of the loops.
   if (getKernelBackend() !== "wasm" || mayAlias(p, po, g, go, n) || mayAlias(p, po, ax, axo, n) || mayAlias(g, go, ax, axo, n)) return null;
   // The module takes float32 scalars; a double mu (never passed by the optimizer) stays in the loops.
@@ -135,35 +122,69 @@ function mayAlias(a: Float32Array, ao: number, b: Float32Array, bo: number, n: n
 }
 
 /**
- * Run `kernel` over the first `n - n % 8` elements: pinned operands in place, unpinned ones copied
- * through the scratch chunks (p and ax copied back); returns the count done.
+ * Run the export `name` (arguments: p, g, ax, n, then `scalars`) over the first `n - n % 8`
+ * elements: pinned operands in place, unpinned ones copied in (p and ax copied back); on several
+ * threads when the update is large. Returns the count done.
  */
-function chunked(
+function update(
+  m: KernelModule<AsgdExports>, name: "asgdF32" | "asgdForeachF32", scalars: readonly number[],
   p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, n: number, readAx: boolean,
-  kernel: (p: number, g: number, ax: number, len: number) => void,
 ): number {
   const total = n - (n % 8);
-  const pAt = kernelAddress(p);
-  const gAt = kernelAddress(g);
-  const axAt = kernelAddress(ax);
-  if (pAt !== null && gAt !== null && axAt !== null) {
-    kernel(pAt + 4 * po, gAt + 4 * go, axAt + 4 * axo, total);
-    return total;
-  }
-  const h = currentHeap();
+  const run = (args: readonly number[]): void => (m.exports[name] as (...a: number[]) => void)(...args);
+  const threads = total >= MIN_THREADED_ELEMENTS ? getKernelThreads() : 1;
+  const pinned = [kernelAddress(p), kernelAddress(g), kernelAddress(ax)];
+  if (threads === 1 && pinned.includes(null)) return chunked(run, scalars, p, po, g, go, ax, axo, total, readAx);
+  // Addresses of the operands: in place, or staged whole into scratch.
+  const staged = pinned.filter((a) => a === null).length;
+  const base = staged === 0 ? 0 : scratch.reserve(staged * 4 * total);
+  if (base === null) return 0;
+  const h = staged === 0 ? null : kernelHeapF32();
+  let next = base;
+  const stage = (src: Float32Array, offset: number, at: number | null, copy: boolean): number => {
+    if (at !== null) return at + 4 * offset;
+    const slot = next;
+    next += 4 * total;
+    if (copy) h!.set(src.subarray(offset, offset + total), slot >>> 2);
+    return slot;
+  };
+  const pAt = stage(p, po, pinned[0]!, true);
+  const gAt = stage(g, go, pinned[1]!, true);
+  const axAt = stage(ax, axo, pinned[2]!, readAx);
+  // Ranges of whole 8-element steps, one per thread: each element is updated exactly as on one thread.
+  const per = Math.ceil(total / threads / 8) * 8;
+  const calls: number[][] = [];
+  for (let o = 0; o < total; o += per) calls.push([pAt + 4 * o, gAt + 4 * o, axAt + 4 * o, Math.min(per, total - o), ...scalars]);
+  runParallel(m.module, name, calls, run);
+  if (pinned[0] === null) p.set(h!.subarray(pAt >>> 2, (pAt >>> 2) + total), po);
+  if (pinned[2] === null) ax.set(h!.subarray(axAt >>> 2, (axAt >>> 2) + total), axo);
+  return total;
+}
+
+/** One thread with an unpinned operand: copy it through the scratch chunks; returns the count done. */
+function chunked(
+  run: (args: readonly number[]) => void, scalars: readonly number[],
+  p: Float32Array, po: number, g: Float32Array, go: number, ax: Float32Array, axo: number, total: number, readAx: boolean,
+): number {
+  const base = scratch.reserve(3 * 4 * CHUNK);
+  if (base === null) return 0;
+  const [sp, sg, sax] = [base, base + 4 * CHUNK, base + 8 * CHUNK];
+  const [pAt, gAt, axAt] = [kernelAddress(p), kernelAddress(g), kernelAddress(ax)];
+  const h = kernelHeapF32();
   for (let o = 0; o < total; o += CHUNK) {
     const len = Math.min(CHUNK, total - o);
-    if (pAt === null) h.set(p.subarray(po + o, po + o + len), scratchP >>> 2);
-    if (gAt === null) h.set(g.subarray(go + o, go + o + len), scratchG >>> 2);
-    if (axAt === null && readAx) h.set(ax.subarray(axo + o, axo + o + len), scratchAx >>> 2);
-    kernel(
-      pAt === null ? scratchP : pAt + 4 * (po + o),
-      gAt === null ? scratchG : gAt + 4 * (go + o),
-      axAt === null ? scratchAx : axAt + 4 * (axo + o),
+    if (pAt === null) h.set(p.subarray(po + o, po + o + len), sp >>> 2);
+    if (gAt === null) h.set(g.subarray(go + o, go + o + len), sg >>> 2);
+    if (axAt === null && readAx) h.set(ax.subarray(axo + o, axo + o + len), sax >>> 2);
+    run([
+      pAt === null ? sp : pAt + 4 * (po + o),
+      gAt === null ? sg : gAt + 4 * (go + o),
+      axAt === null ? sax : axAt + 4 * (axo + o),
       len,
-    );
-    if (pAt === null) p.set(h.subarray(scratchP >>> 2, (scratchP >>> 2) + len), po + o);
-    if (axAt === null) ax.set(h.subarray(scratchAx >>> 2, (scratchAx >>> 2) + len), axo + o);
+      ...scalars,
+    ]);
+    if (pAt === null) p.set(h.subarray(sp >>> 2, (sp >>> 2) + len), po + o);
+    if (axAt === null) ax.set(h.subarray(sax >>> 2, (sax >>> 2) + len), axo + o);
   }
   return total;
 }
