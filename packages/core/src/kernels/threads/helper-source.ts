@@ -19,7 +19,7 @@ const { control, port, memory } = workerData;
 const state = new Int32Array(control, 0, 4);
 const args = new Float64Array(control, 16);
 const modules = [];
-const SPIN = 200000;
+const SPIN = 10000;
 // Listening: tell the starting thread.
 Atomics.store(state, 0, 2);
 Atomics.notify(state, 0);

@@ -44,7 +44,7 @@ const MAX_ARGS = 16;
 /** How long a new helper may take to start before threads are given up (ms). */
 const START_TIMEOUT_MS = 10_000;
 /** Polls of a shared word before a thread sleeps in `Atomics.wait` (tens of microseconds). */
-const SPIN = 200_000;
+const SPIN = 10_000;
 /** Upper bound of {@link setKernelThreads}. */
 const MAX_THREADS = 64;
 /** Environment variable with the initial thread count (`TAPEGRAD_THREADS=1` disables helpers). */

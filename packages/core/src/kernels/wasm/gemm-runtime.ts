@@ -27,7 +27,7 @@ const scratch = new ScratchBlock();
 /** Scratch is never grown past this (bytes): larger products use the TypeScript kernel. */
 const MAX_BYTES = 1 << 30;
 /** Products with fewer multiply-adds than this run on one thread (waking a helper costs ~10 µs). */
-const MIN_THREADED_MACS = 1 << 21;
+const MIN_THREADED_MACS = 1 << 22;
 
 /** The compiled and instantiated module, or null when WebAssembly SIMD or shared memory is unavailable. */
 function module(): KernelModule<GemmExports> | null {
