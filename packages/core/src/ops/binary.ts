@@ -5,20 +5,36 @@
  */
 import { record, saveFor } from "../autograd/record.js";
 import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
-import { type DType, allocate } from "../dtype.js";
+import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { describe } from "../describe.js";
+import { type DenseOp, denseBinary } from "../kernels/dense-binary.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
 import { broadcastShapes, numelOf } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { asTensor, checkTensor, floatResult, resultDtype, strided } from "./operands.js";
 
-/** Compute `f` elementwise over broadcast operands into a new tensor of `outDtype`. */
-function compute(op: string, a: Tensor, b: Tensor, outDtype: DType, f: (x: number, y: number) => number): Tensor {
+/**
+ * `f` over `a` and `b` broadcast, into a new tensor. Float results of an op with a dedicated dense
+ * loop (`dense`, with `alpha` for add/sub) skip the per-element call when the operands allow it.
+ */
+export function compute(
+  op: string, a: Tensor, b: Tensor, outDtype: DType, f: (x: number, y: number) => number, dense?: DenseOp, alpha = 1,
+): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = allocate(outDtype, numelOf(shape));
-  const fn = outDtype === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f;
-  mapBinary(strided(a), strided(b), shape, out, fn);
+  const n = numelOf(shape);
+  const out = allocate(outDtype, n);
+  const da = dense === undefined || (outDtype !== "float32" && outDtype !== "float64") ? null : denseOperand(a, n);
+  const db = da === null ? null : denseOperand(b, n);
+  if (da !== null && db !== null) denseBinary(dense!, da, db, out, alpha);
+  else mapBinary(strided(a), strided(b), shape, out, outDtype === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f);
   return Tensor.fromData(out, shape, outDtype);
+}
+
+/** `t` as the dense loops read it: its one value, its whole buffer (dense, `n` elements), or null. */
+function denseOperand(t: Tensor, n: number): TypedArray | number | null {
+  const data = t.storage.data;
+  if (t.numel() === 1) return data[t.offset]!;
+  return t.offset === 0 && data.length === n && t.numel() === n && t.isContiguous() ? data : null;
 }
 
 function operands(op: string, a: TensorOrScalar, b: TensorOrScalar, dtype?: DType): [Tensor, Tensor, DType] {
@@ -43,7 +59,7 @@ function alphaOf(options: { alpha?: number } | undefined, op: string, dtype: DTy
 export function add(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: number }): Tensor {
   const [x, y, dtype] = operands("add", a, b);
   const alpha = alphaOf(options, "add", dtype);
-  const out = compute("add", x, y, dtype, alpha === 1 ? (p, q) => p + q : (p, q) => p + alpha * q);
+  const out = compute("add", x, y, dtype, alpha === 1 ? (p, q) => p + q : (p, q) => p + alpha * q, "add", alpha);
   return record(out, "AddBackward", [x, y], (g) => addRule(g, x, y, alpha));
 }
 
@@ -52,7 +68,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
   const [x, y, dtype] = operands("sub", a, b);
   if (dtype === "bool") throw new TypeError("sub: subtraction of bool tensors is not supported; use logicalXor instead");
   const alpha = alphaOf(options, "sub", dtype);
-  const out = compute("sub", x, y, dtype, alpha === 1 ? (p, q) => p - q : (p, q) => p - alpha * q);
+  const out = compute("sub", x, y, dtype, alpha === 1 ? (p, q) => p - q : (p, q) => p - alpha * q, "sub", alpha);
   return record(out, "SubBackward", [x, y], (g) => subRule(g, x, y, alpha));
 }
 
@@ -60,7 +76,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
 export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("mul", a, b);
   // int32 products wrap modulo 2^32 as in PyTorch; a double product loses the low bits past 2^53.
-  const out = compute("mul", x, y, dtype, dtype === "int32" ? Math.imul : (p, q) => p * q);
+  const out = compute("mul", x, y, dtype, dtype === "int32" ? Math.imul : (p, q) => p * q, "mul");
   // An unsaved operand is only consulted for its (immutable) shape.
   return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx ?? x, sy ?? y, x.requiresGrad, y.requiresGrad), saveFor(x, y));
 }
@@ -69,7 +85,7 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("div", a, b);
   const outDtype = floatResult(dtype);
-  const out = compute("div", x, y, outDtype, (p, q) => p / q);
+  const out = compute("div", x, y, outDtype, (p, q) => p / q, "div");
   return record(out, "DivBackward", [x, y], (g, [sx, sy]) => divRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
 }
 

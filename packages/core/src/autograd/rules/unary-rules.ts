@@ -4,9 +4,10 @@
  * @module
  */
 import type { Tensor } from "../../tensor.js";
-import { add, div, ge, gt, le, logicalAnd, mul, sub, where } from "../../ops/binary.js";
+import { add, div, ge, le, logicalAnd, mul, sub, where } from "../../ops/binary.js";
 import { cos, exp, neg, sign, sin } from "../../ops/unary.js";
 import { zerosLike } from "../../ops/creation.js";
+import { reluMask } from "../../ops/relu-mask.js";
 
 /** A unary rule: (g, saved input, saved output) → gradient of the input. */
 export type UnaryRule = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
@@ -25,7 +26,7 @@ export const unaryRules: Record<string, UnaryRule> = {
   sign: (g) => zerosLike(g),
   tanh: (g, _x, y) => mul(g, sub(1, mul(y, y))),
   sigmoid: (g, _x, y) => mul(g, mul(y, sub(1, y))),
-  relu: (g, _x, y) => where(gt(y, 0), g, zerosLike(g)),
+  relu: (g, _x, y) => reluMask(g, y),
   reciprocal: (g, _x, y) => neg(mul(g, mul(y, y))),
   sin: (g, x) => mul(g, cos(x)),
   cos: (g, x) => neg(mul(g, sin(x))),
