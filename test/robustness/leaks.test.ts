@@ -1,5 +1,5 @@
 // No leaks (issue 9): 10,000 training steps of a small MLP with ASGD and a cosine schedule in a child
-// run with --expose-gc keep the heap flat after full collections; graphs release their saved
+// run with --expose-gc keep the heap and the kernel memory flat after full collections; graphs release their saved
 // tensors after backward unless retainGraph is set. A deliberately leaking run (one detached 0-dim
 // tensor kept per step) shows that the measurement does detect a leak that small.
 import { describe, expect, test } from "vitest";
@@ -9,6 +9,9 @@ interface Sample {
   step: number;
   heapUsed: number;
   arrayBuffers: number;
+  /** Kernel memory held by pinned storage (ASGD pins the 32x32 weight and its average) and scratch. */
+  kernelBytes: number;
+  kernelBlocks: number;
   loss: number;
 }
 
@@ -36,13 +39,16 @@ function growth(samples: Sample[], warmUp: number): { heap: number; buffers: num
 }
 
 describe("memory over long runs", () => {
-  test("10,000 steps keep the heap flat; graphs are released after backward unless retained", async () => {
+  test("10,000 steps keep the heap and kernel memory flat; graphs are released after backward unless retained", async () => {
     const [clean, leaky] = await Promise.all([run(["--steps", "10000", "--every", "1000"]), run(["--steps", "3000", "--every", "250", "--leak"])]);
     expect(clean.samples.at(-1)!.step).toBe(10000);
     expect(clean.summary.lastLoss as number).toBeLessThan(clean.samples[0]!.loss / 10);
     const g = growth(clean.samples, WARM_UP);
     expect(g.heap, `heap grew by ${g.heap} bytes from step ${WARM_UP} to 10000`).toBeLessThan(BOUND);
     expect(g.buffers, `array buffers grew by ${g.buffers} bytes`).toBeLessThan(64 * 1024);
+    // Kernel memory: the blocks pinned at the first step stay the only ones (fresh gradients are never pinned).
+    expect(clean.samples[0]!.kernelBlocks).toBeGreaterThanOrEqual(2);
+    for (const s of clean.samples) expect({ bytes: s.kernelBytes, blocks: s.kernelBlocks }).toEqual({ bytes: clean.samples[0]!.kernelBytes, blocks: clean.samples[0]!.kernelBlocks });
     // The same measurement flags the deliberate leak (one detached 0-dim loss kept per step, about
     // 600 bytes each), so the bound is not vacuous.
     expect(leaky.summary.kept).toBe(3000);
