@@ -47,18 +47,33 @@ export async function compileWat(name: string, source: string): Promise<Uint8Arr
   }
 }
 
-/** The text of the generated TypeScript module of `target` (read relative to `root`). */
+/** The import of the shared kernel memory, as every module declares it. */
+const SHARED_MEMORY_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
+
+/**
+ * The text of the generated TypeScript module of `target` (read relative to `root`): the binary of
+ * the source as written, and a second one importing an unshared memory (for runtimes without
+ * SharedArrayBuffer, such as a page that is not cross-origin isolated).
+ */
 export async function generateModule(target: WasmTarget, root: string = REPO_ROOT): Promise<string> {
   const source = readFileSync(root + target.wat, "utf8");
-  const binary = await compileWat(target.wat, source);
-  const base64 = Buffer.from(binary).toString("base64");
-  const lines = base64.match(/.{1,100}/g) ?? [];
+  if (!source.includes(SHARED_MEMORY_IMPORT)) throw new Error(`${target.wat}: expected the kernel memory import ${SHARED_MEMORY_IMPORT}`);
   const file = target.wat.split("/").pop()!;
+  const variants = [
+    { name: target.exportName, binary: await compileWat(target.wat, source), what: "" },
+    {
+      name: target.exportName.replace(/Base64$/, "UnsharedBase64"),
+      binary: await compileWat(target.wat, source.replace(SHARED_MEMORY_IMPORT, '(import "env" "memory" (memory 1 65536))')),
+      what: ", importing an unshared memory",
+    },
+  ];
   return [
     `// generated from ${file} by scripts/build-wasm (npm run build:wasm); do not edit.`,
-    `/** The WebAssembly binary compiled from \`${file}\` (${binary.length} bytes), base64-encoded. */`,
-    `export const ${target.exportName} =`,
-    lines.map((l) => `  "${l}"`).join(" +\n") + ";",
+    ...variants.flatMap((v) => [
+      `/** The WebAssembly binary compiled from \`${file}\`${v.what} (${v.binary.length} bytes), base64-encoded. */`,
+      `export const ${v.name} =`,
+      (Buffer.from(v.binary).toString("base64").match(/.{1,100}/g) ?? []).map((l) => `  "${l}"`).join(" +\n") + ";",
+    ]),
     "",
   ].join("\n");
 }

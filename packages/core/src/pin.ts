@@ -6,7 +6,7 @@
  * @module
  */
 import type { TypedArray } from "./dtype.js";
-import { allocateKernelBytes, kernelMemory, releaseKernelBytes } from "./kernels/wasm/kernel-memory.js";
+import { allocateKernelBytes, kernelMemory, kernelMemoryShared, releaseKernelBytes } from "./kernels/wasm/kernel-memory.js";
 import type { Tensor } from "./tensor.js";
 
 /** Arrays that are views of kernel memory made by {@link pinStorage}. */
@@ -37,7 +37,8 @@ export function pinStorage(t: Tensor): boolean {
   const old = storage.data;
   if (pinnedArrays.has(old)) return true;
   const memory = kernelMemory();
-  if (memory === null) return false;
+  // Views of a plain memory are detached when it grows: only shared memory can hold storage.
+  if (memory === null || !kernelMemoryShared()) return false;
   const address = allocateKernelBytes(old.byteLength);
   if (address === null) return false;
   // Read the buffer after allocating: the allocation may have grown the memory.

@@ -1,6 +1,6 @@
 /**
  * The host side of the WebAssembly SIMD ASGD update (`wasm/asgd.wat`). The module runs on core's
- * shared kernel memory, so pinned operands (see `pinStorage`; ASGD pins its parameters, averages
+ * kernel memory, so pinned operands (see `pinStorage`; ASGD pins its parameters, averages
  * and long-lived gradients) are updated in place, and large updates split their elements between
  * the kernel threads. On one thread, unpinned operands go through a scratch area one chunk at a
  * time: a chunk stays in L2 between its copy in, the update and its copy out, and chunks are large
@@ -12,7 +12,7 @@ import {
   type KernelModule, type Tensor, ScratchBlock, getKernelBackend, getKernelThreads, instantiateKernel, kernelAddress, kernelHeapF32, pinStorage,
   runParallel,
 } from "@tapegrad/core";
-import { asgdWasmBase64 } from "./wasm/asgd.generated.js";
+import { asgdWasmBase64, asgdWasmUnsharedBase64 } from "./wasm/asgd.generated.js";
 
 interface AsgdExports {
   asgdF32(p: number, g: number, ax: number, n: number, c: number, step: number, negEta: number, wd: number, mu: number, mode: number): void;
@@ -32,7 +32,7 @@ let asgd: KernelModule<AsgdExports> | null | undefined;
 const scratch = new ScratchBlock();
 
 function module(): KernelModule<AsgdExports> | null {
-  if (asgd === undefined) asgd = instantiateKernel<AsgdExports>(asgdWasmBase64);
+  if (asgd === undefined) asgd = instantiateKernel<AsgdExports>(asgdWasmBase64, asgdWasmUnsharedBase64);
   return asgd;
 }
 

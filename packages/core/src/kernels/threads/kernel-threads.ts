@@ -9,7 +9,7 @@
  * calling thread, in order, with the same result.
  * @module
  */
-import { kernelMemory } from "../wasm/kernel-memory.js";
+import { kernelMemory, kernelMemoryShared } from "../wasm/kernel-memory.js";
 import { HELPER_SOURCE } from "./helper-source.js";
 
 interface NodePort {
@@ -96,7 +96,7 @@ export function setKernelThreads(threads: number): void {
  */
 export function getKernelThreads(): number {
   if (requested === undefined) requested = defaultThreads();
-  if (requested === 1 || unavailable || kernelMemory() === null || !nodeProcess()?.getBuiltinModule) return 1;
+  if (requested === 1 || unavailable || !kernelMemoryShared() || !nodeProcess()?.getBuiltinModule) return 1;
   return requested;
 }
 

@@ -7,7 +7,7 @@
  */
 import { kernelAddress } from "../../pin.js";
 import { getKernelThreads, runParallel } from "../threads/kernel-threads.js";
-import { gemmWasmBase64 } from "./gemm.generated.js";
+import { gemmWasmBase64, gemmWasmUnsharedBase64 } from "./gemm.generated.js";
 import { type KernelModule, instantiateKernel } from "./instantiate.js";
 import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
 
@@ -29,9 +29,9 @@ const MAX_BYTES = 1 << 30;
 /** Products with fewer multiply-adds than this run on one thread (waking a helper costs ~10 µs). */
 const MIN_THREADED_MACS = 1 << 22;
 
-/** The compiled and instantiated module, or null when WebAssembly SIMD or shared memory is unavailable. */
+/** The compiled and instantiated module, or null when WebAssembly SIMD or memory is unavailable. */
 function module(): KernelModule<GemmExports> | null {
-  if (gemm === undefined) gemm = instantiateKernel<GemmExports>(gemmWasmBase64);
+  if (gemm === undefined) gemm = instantiateKernel<GemmExports>(gemmWasmBase64, gemmWasmUnsharedBase64);
   return gemm;
 }
 

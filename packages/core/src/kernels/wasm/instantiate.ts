@@ -4,7 +4,7 @@
  * @module
  */
 import { wasmSimdSupported } from "../backend.js";
-import { kernelMemory } from "./kernel-memory.js";
+import { kernelMemory, kernelMemoryShared } from "./kernel-memory.js";
 
 /** @internal a compiled kernel module (kept for helper threads) and its exports on this thread. */
 export interface KernelModule<Exports> {
@@ -21,15 +21,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * @internal compile the module in `base64` (which imports the kernel memory as `env.memory`) and
- * instantiate it; null when WebAssembly SIMD or shared memory is unavailable, or the runtime
- * refuses the module (e.g. a size limit), so that callers keep their TypeScript fallback.
+ * @internal compile the module (which imports the kernel memory as `env.memory`: `sharedBase64`
+ * declares it shared, `unsharedBase64` plain) matching the kernel memory, and instantiate it; null
+ * when WebAssembly SIMD or memory is unavailable, or the runtime refuses the module (e.g. a size
+ * limit), so that callers keep their TypeScript fallback.
  */
-export function instantiateKernel<Exports>(base64: string): KernelModule<Exports> | null {
+export function instantiateKernel<Exports>(sharedBase64: string, unsharedBase64: string): KernelModule<Exports> | null {
   const memory = kernelMemory();
   if (!wasmSimdSupported() || memory === null) return null;
   try {
-    const module = new WebAssembly.Module(decodeBase64(base64));
+    const module = new WebAssembly.Module(decodeBase64(kernelMemoryShared() ? sharedBase64 : unsharedBase64));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     return { module, exports: instance.exports as unknown as Exports };
   } catch {

@@ -3,11 +3,12 @@
  * (parameters, optimizer state) and the kernels' scratch space live here, so a kernel called on
  * pinned tensors copies nothing in or out.
  *
- * The memory is *shared* (backed by a SharedArrayBuffer) for one reason: growing a shared memory
- * never detaches its buffer, so typed-array views made before a growth stay valid. A plain memory
- * would invalidate every pinned tensor's array at each growth. Shared memory needs
- * SharedArrayBuffer (Node.js, or a cross-origin-isolated page); without it nothing is pinned and
- * the kernels fall back to copying.
+ * The memory is *shared* (backed by a SharedArrayBuffer) where the runtime allows it, for two
+ * reasons: growing a shared memory never detaches its buffer, so typed-array views made before a
+ * growth stay valid (a plain memory would invalidate every pinned tensor's array at each growth),
+ * and helper threads can work on it. Without SharedArrayBuffer (a page that is not cross-origin
+ * isolated) it is a plain memory: the kernels still run, through their scratch space, but nothing
+ * is pinned and everything runs on the calling thread.
  * @module
  */
 import { type AllocatorStats, BlockAllocator } from "./block-allocator.js";
@@ -18,20 +19,36 @@ const MAX_PAGES = 65536;
 /** Block alignment: a cache line, which also keeps every v128 access aligned. */
 const ALIGN = 64;
 
-/** Undefined until first needed; null when shared WebAssembly memory is unavailable. */
+/** Undefined until first needed; null when WebAssembly memory cannot be created at all. */
 let memory: WebAssembly.Memory | null | undefined;
+let shared = false;
 let allocator: BlockAllocator | null = null;
 
+/** A shared memory, else a plain one, else null. */
+function createMemory(): WebAssembly.Memory | null {
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    shared = true;
+    return m;
+  } catch {
+    // No SharedArrayBuffer here.
+  }
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+  } catch {
+    return null;
+  }
+}
+
 /**
- * @internal the shared kernel memory (created on first use), or null when this runtime cannot create shared
- * WebAssembly memory. Modules that run on pinned storage import it as `env.memory`, declared
- * `(memory 1 65536 shared)`.
+ * @internal the kernel memory (created on first use), or null when this runtime cannot create
+ * WebAssembly memory. Modules import it as `env.memory`: the shared build of a module when
+ * {@link kernelMemoryShared}, else the unshared one.
  */
 export function kernelMemory(): WebAssembly.Memory | null {
   if (memory === undefined) {
-    memory = null;
-    try {
-      const m = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const m = createMemory();
+    if (m !== null) {
       // Address 0 stays unused, so no block starts at the null address.
       allocator = new BlockAllocator(ALIGN, ALIGN, (minEnd) => {
         const have = m.buffer.byteLength;
@@ -45,12 +62,15 @@ export function kernelMemory(): WebAssembly.Memory | null {
         }
         return m.buffer.byteLength;
       });
-      memory = m;
-    } catch {
-      // No SharedArrayBuffer here (for example a page that is not cross-origin isolated).
     }
+    memory = m;
   }
   return memory;
+}
+
+/** @internal whether the kernel memory is shared (pinning and helper threads need it). */
+export function kernelMemoryShared(): boolean {
+  return kernelMemory() !== null && shared;
 }
 
 /**
