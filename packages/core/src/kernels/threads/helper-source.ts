@@ -32,16 +32,17 @@ for (;;) {
     Atomics.wait(state, 0, s);
     s = Atomics.load(state, 0);
   }
-  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-    const { id, module, names } = m.message;
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    modules[id] = names.map((name) => exports[name]);
-  }
+  // Everything in the try: a helper that died would leave the caller waiting for ever.
   try {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      const { id, module, names } = m.message;
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      modules[id] = names.map((name) => exports[name]);
+    }
     const fn = modules[state[1]][state[2]];
     fn(...Array.from(args.subarray(0, state[3])));
     Atomics.store(state, 0, 2);
-  } catch (e) {
+  } catch {
     Atomics.store(state, 0, 3);
   }
   Atomics.notify(state, 0);
