@@ -57,6 +57,18 @@ describe("kernel threads", () => {
     }
   });
 
+  test("float64 products: identical values on one and two threads", () => {
+    const a = randn([150, 120], { dtype: "float64" });
+    const b = randn([120, 260], { dtype: "float64" });
+    const out = [1, 2].map((threads) => {
+      setKernelThreads(threads);
+      return matmul(a, b).dataSync() as Float64Array;
+    });
+    let differing = 0;
+    for (let i = 0; i < out[0]!.length; i++) if (!Object.is(out[0]![i], out[1]![i])) differing++;
+    expect(differing).toBe(0);
+  });
+
   test("setKernelThreads validates its argument", () => {
     for (const bad of [0, 1.5, -2, 65, Number.NaN]) expect(() => setKernelThreads(bad)).toThrow(/threads must be an integer from 1 to 64, got/);
     setKernelThreads(1);

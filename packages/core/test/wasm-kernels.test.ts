@@ -117,6 +117,33 @@ describe("float32 matmul through the wasm kernel", () => {
   });
 });
 
+describe("float64 matmul through the wasm kernel (f64x2)", () => {
+  test("agrees with the TypeScript kernel across K and N blocks, partial tiles, every transpose and batch dims", () => {
+    // 4-column float64 panels: 270 and 9 leave partial panels, 7 and 1 partial row blocks.
+    for (const [M, K, N] of [[7, 300, 270], [1, 513, 9], [33, 64, 1], [4, 8, 4], [64, 64, 64]] as const) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = ta ? f64([K, M], false).t() : f64([M, K], false);
+          const b = tb ? f64([N, K], false).t() : f64([K, N], false);
+          const fast = matmul(a, b);
+          expect(fast.dtype).toBe("float64");
+          expect(relDiff(fast, withJs(() => matmul(a, b))), `M=${M} K=${K} N=${N} ta=${ta} tb=${tb}`).toBeLessThan(1e-13);
+        }
+      }
+    }
+    const a = f64([3, 6, 5], false).transpose(-2, -1);
+    const b = f64([6, 7], false);
+    expect(relDiff(matmul(a, b), withJs(() => matmul(a, b)))).toBeLessThan(1e-13);
+  });
+
+  test("sums in double in k order: an exactly representable product is exact", () => {
+    // Integers: every partial sum is exact in float64, so any summation order gives the same bits.
+    const a = tensor(Array.from({ length: 12 * 40 }, (_, i) => (i % 7) - 3), { dtype: "float64" }).reshape([12, 40]);
+    const b = tensor(Array.from({ length: 40 * 9 }, (_, i) => (i % 5) - 2), { dtype: "float64" }).reshape([40, 9]);
+    expect(matmul(a, b).tolist()).toEqual(withJs(() => matmul(a, b)).tolist());
+  });
+});
+
 describe("fused linear", () => {
   test("equals matmul(x, w^T) + b for 1-D, 2-D, 3-D and transposed inputs, float32 and float64", () => {
     for (const dtype of ["float32", "float64"] as const) {

@@ -43,13 +43,14 @@ export function wasmSimdSupported(): boolean {
 }
 
 /**
- * Choose the implementation of the hot kernels (float32 matmul and linear, the float32 ASGD
- * update). `"auto"` (the default) uses WebAssembly SIMD when the runtime supports it and the
+ * Choose the implementation of the hot kernels (float32 and float64 matmul and linear, the
+ * float32 ASGD update). `"auto"` (the default) uses WebAssembly SIMD when the runtime supports it and the
  * TypeScript kernels otherwise; `"js"` forces the TypeScript kernels; `"wasm"` requires SIMD.
  * The environment variable `TAPEGRAD_KERNELS=js` (or `wasm`) sets the initial choice.
  *
- * Results of the two backends agree within float32 rounding, not bit for bit: the wasm matmul
- * accumulates in float32 as PyTorch and XNNPACK do, the TypeScript kernel in float64.
+ * Results of the two backends agree within rounding, not bit for bit: the wasm matmul
+ * accumulates float32 products in float32 as PyTorch and XNNPACK do, the TypeScript kernel in
+ * float64; float64 products differ only in the order of the sums.
  * @param backend `"auto"`, `"wasm"` or `"js"`.
  * @throws TypeError for any other value; Error for `"wasm"` when the runtime lacks WebAssembly SIMD.
  * @example

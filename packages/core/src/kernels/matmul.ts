@@ -1,14 +1,14 @@
 /**
  * Dense matrix multiplication on row-major buffers, each operand possibly stored transposed: the
- * hot path of training. Kept apart from the op layer with a plain-array signature. float32
- * products run in the WebAssembly SIMD kernel (`wasm/gemm.wat`) when the kernel backend is
- * "wasm" (see `setKernelBackend`); everything else, and every product when the backend is "js",
- * runs in the TypeScript kernel below.
+ * hot path of training. Kept apart from the op layer with a plain-array signature. float32 and
+ * float64 products run in the WebAssembly SIMD kernels (`wasm/gemm.wat`) when the kernel backend
+ * is "wasm" (see `setKernelBackend`); int32 and mixed-type products, and every product when the
+ * backend is "js", run in the TypeScript kernel below.
  * @module
  */
 import type { TypedArray } from "../dtype.js";
 import { getKernelBackend } from "./backend.js";
-import { sgemmBatchedWasm, sgemmWasm } from "./wasm/gemm-runtime.js";
+import { type FloatBuffer, gemmBatchedWasm, gemmWasm } from "./wasm/gemm-runtime.js";
 
 /** Rows of B (the K dimension) per block: a BLOCK_K x BLOCK_N panel of B stays in cache across rows. */
 const BLOCK_K = 64;
@@ -23,8 +23,9 @@ const NARROW_N = 8;
  * the transpose of the K x M matrix stored there (so `A^T` is read in place, never copied by the
  * caller); likewise `opB`.
  *
- * float32 operands (with a float32 output) use the WebAssembly SIMD kernel when the backend is
- * "wasm": sums in float32, within float32 rounding of the exact product. Otherwise the TypeScript
+ * Operands and output all float32, or all float64, use the WebAssembly SIMD kernel when the
+ * backend is "wasm": sums in the element type, in k order (float32 sums are within float32
+ * rounding of the exact product). Otherwise the TypeScript
  * kernel copies non-float64 (or transposed) operands into Float64Arrays, so its inner loops are
  * monomorphic, accumulates in double and rounds once when storing: int32 results wrap modulo
  * 2^32 as typed-array stores do.
@@ -53,9 +54,8 @@ export function matmulKernel(
 ): void {
   if (M === 0 || N === 0) return;
   if (
-    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array &&
-    (bias === null || bias instanceof Float32Array) && getKernelBackend() === "wasm" &&
-    sgemmWasm(a, aOffset, transA, b, bOffset, transB, out, outOffset, M, K, N, bias, biasOffset)
+    sameFloatType(out, a, b, bias) && getKernelBackend() === "wasm" &&
+    gemmWasm(a as FloatBuffer, aOffset, transA, b as FloatBuffer, bOffset, transB, out as FloatBuffer, outOffset, M, K, N, bias as FloatBuffer | null, biasOffset)
   ) {
     return;
   }
@@ -111,8 +111,8 @@ export function batchedMatmulKernel(
 ): void {
   if (batch === 0 || M === 0 || N === 0) return;
   if (
-    out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && getKernelBackend() === "wasm" &&
-    sgemmBatchedWasm(a, aIndex, transA, b, bIndex, transB, out, batch, M, K, N)
+    sameFloatType(out, a, b, null) && getKernelBackend() === "wasm" &&
+    gemmBatchedWasm(a as FloatBuffer, aIndex, transA, b as FloatBuffer, bIndex, transB, out as FloatBuffer, batch, M, K, N)
   ) {
     return;
   }
@@ -122,6 +122,12 @@ export function batchedMatmulKernel(
   const acc = out instanceof Float64Array ? out : scratch(2, size);
   for (let t = 0; t < batch; t++) product(a64, aIndex[t]! * M * K, b64, bIndex[t]! * K * N, acc, t * M * N, M, K, N);
   if (acc !== out) out.set(size === acc.length ? acc : acc.subarray(0, size));
+}
+
+/** Whether `out`, `a`, `b` (and `bias` when given) are all Float32Arrays or all Float64Arrays: the wasm kernels' operands. */
+function sameFloatType(out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray | null): boolean {
+  const type = out instanceof Float32Array ? Float32Array : out instanceof Float64Array ? Float64Array : null;
+  return type !== null && a instanceof type && b instanceof type && (bias === null || bias instanceof type);
 }
 
 /** `acc[accOff + i*N + j] += bias[biasOffset + j]` for every row i < M. */

@@ -1,57 +1,71 @@
-;; Single-precision matrix product with WebAssembly SIMD (f32x4), for tapegrad's float32 matmul.
+;; Matrix products with WebAssembly SIMD, for tapegrad's float32 (f32x4) and float64 (f64x2) matmul.
 ;;
 ;;   C[M x N] = op(A)[M x K] * op(B)[K x N]  (+ bias[N] broadcast over rows, if bias != 0)
 ;;   op(A)[i,k] = transA ? A[k*lda + i] : A[i*lda + k]
 ;;   op(B)[k,j] = transB ? B[j*ldb + k] : B[k*ldb + j]
 ;;
-;; All pointers are byte addresses in core's shared kernel memory (pinned tensors or the host's
-;; scratch block). Helper threads run the same function on disjoint blocks of rows of C, each
-;; with its own `work` area.
+;; All pointers are byte addresses in core's kernel memory (pinned tensors or the host's scratch
+;; block). Helper threads run the same function on disjoint blocks of rows of C, each with its
+;; own `work` area.
 ;; Layout of the algorithm (GotoBLAS/BLIS style, simplified):
-;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 8 columns
-;;     (for every k, the 8 values of the panel are contiguous: two v128 loads per k);
+;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 32 bytes per k:
+;;     8 float32 or 4 float64 columns (two v128 loads per k);
 ;;   - 4 rows of op(A) over the K-block are packed once per row block (4 values per k), and the
-;;     micro-kernel broadcasts one value per row (load32_splat) from that panel;
-;;   - a 4 x 8 micro-kernel keeps its 32 sums in 8 v128 locals (registers) over the whole
-;;     K-block; the first K-block starts from zero or from the bias, later ones from C.
-;;   - Partial tiles (fewer than 4 rows or 8 columns) run the same micro-kernel on a 4 x 8
-;;     scratch tile, copied from and to C element by element.
-;; Sums are accumulated in float32 (as PyTorch and XNNPACK do), in k order within a K-block.
+;;     micro-kernel broadcasts one value per row (load32_splat / load64_splat) from that panel;
+;;   - a 4 x 8 (float32) or 4 x 4 (float64) micro-kernel keeps its sums in 8 v128 locals
+;;     (registers) over the whole K-block; the first K-block starts from zero or from the bias,
+;;     later ones from C.
+;;   - Partial tiles (fewer than 4 rows or a partial panel) run the same micro-kernel on a
+;;     4 x 32-byte scratch tile, copied from and to C element by element.
+;; Everything outside the micro-kernels is written once for both widths, in bytes: $sh is the
+;; log2 of the element size (2 for float32, 3 for float64).
+;; Sums are accumulated in the element type (float32 as PyTorch and XNNPACK do), in k order
+;; within a K-block.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Rows of op(B) per packed block (bytes of one 8-column panel: KC * 32 = 8 KiB, L1-resident).
+  ;; Rows of op(B) per packed block (bytes of one panel: KC * 32 = 8 KiB, L1-resident).
   (global $KC i32 (i32.const 256))
-  ;; Columns of op(B) per packed block (a packed block is KC * NC * 4 = 256 KiB, L2-resident).
+  ;; Columns of op(B) per packed block (a packed block is KC * NC * 4 or 8 bytes, L2-resident).
   (global $NC i32 (i32.const 256))
 
-  ;; Bytes of scratch `work` must hold: a 4 x 8 tile (128 bytes), one packed block of op(B) and
-  ;; one packed 4 x KC panel of op(A).
-  (func (export "sgemmWorkBytes") (result i32)
-    (i32.add (i32.const 128) (i32.mul (i32.add (i32.mul (global.get $KC) (global.get $NC)) (i32.mul (global.get $KC) (i32.const 4))) (i32.const 4))))
+  ;; Bytes of scratch `work` must hold for elements of 2^sh bytes: a 4 x 32-byte tile, one packed
+  ;; block of op(B) and one packed 4 x KC panel of op(A).
+  (func $workBytes (param $sh i32) (result i32)
+    (i32.add (i32.const 128)
+      (i32.shl (i32.add (i32.mul (global.get $KC) (global.get $NC)) (i32.mul (global.get $KC) (i32.const 4))) (local.get $sh))))
+  (func (export "sgemmWorkBytes") (result i32) (call $workBytes (i32.const 2)))
+  (func (export "dgemmWorkBytes") (result i32) (call $workBytes (i32.const 3)))
 
-  ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 8 columns at dst (panel p at dst + p*kc*32),
-  ;; zero-padding the last panel's missing columns.
+  ;; Copy one element of 2^sh bytes.
+  (func $copyElement (param $dst i32) (param $src i32) (param $sh i32)
+    (if (i32.eq (local.get $sh) (i32.const 3))
+      (then (i64.store (local.get $dst) (i64.load (local.get $src))))
+      (else (i32.store (local.get $dst) (i32.load (local.get $src))))))
+
+  ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 32 bytes per k at dst (panel p at
+  ;; dst + p*kc*32), zero-padding the last panel's missing columns.
   (func $packB (param $transB i32) (param $b i32) (param $ldb i32) (param $k0 i32) (param $kc i32)
-               (param $j0 i32) (param $nc i32) (param $dst i32)
-    (local $jp i32) (local $nr i32) (local $k i32) (local $jj i32) (local $src i32) (local $out i32)
-    (local $ldb4 i32) (local $end i32) (local $o i32)
-    (local.set $ldb4 (i32.shl (local.get $ldb) (i32.const 2)))
+               (param $j0 i32) (param $nc i32) (param $dst i32) (param $sh i32)
+    (local $pw i32) (local $jp i32) (local $nr i32) (local $k i32) (local $jj i32) (local $src i32)
+    (local $out i32) (local $ldbBytes i32) (local $end i32) (local $o i32)
+    (local.set $pw (i32.shr_u (i32.const 32) (local.get $sh)))
+    (local.set $ldbBytes (i32.shl (local.get $ldb) (local.get $sh)))
     (local.set $jp (i32.const 0))
     (block $done
       (loop $panels
         (br_if $done (i32.ge_s (local.get $jp) (local.get $nc)))
         (local.set $nr (i32.sub (local.get $nc) (local.get $jp)))
-        (if (i32.gt_s (local.get $nr) (i32.const 8)) (then (local.set $nr (i32.const 8))))
+        (if (i32.gt_s (local.get $nr) (local.get $pw)) (then (local.set $nr (local.get $pw))))
         (local.set $out (i32.add (local.get $dst)
-          (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (i32.const 2))))
+          (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (local.get $sh))))
         (if (i32.eqz (local.get $transB))
           (then
             ;; op(B)[k, j] = B[k*ldb + j]: rows of the panel are contiguous in B.
             (local.set $src (i32.add (local.get $b) (i32.shl
               (i32.add (i32.mul (local.get $k0) (local.get $ldb)) (i32.add (local.get $j0) (local.get $jp)))
-              (i32.const 2))))
-            (if (i32.eq (local.get $nr) (i32.const 8))
+              (local.get $sh))))
+            (if (i32.eq (local.get $nr) (local.get $pw))
               (then
                 (local.set $k (local.get $kc))
                 (block $kdone
@@ -59,7 +73,7 @@
                     (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
                     (v128.store (local.get $out) (v128.load (local.get $src)))
                     (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))
-                    (local.set $src (i32.add (local.get $src) (local.get $ldb4)))
+                    (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
                     (local.set $out (i32.add (local.get $out) (i32.const 32)))
                     (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                     (br $rows))))
@@ -74,18 +88,19 @@
                     (block $cdone
                       (loop $cols
                         (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
-                        (f32.store
-                          (i32.add (local.get $out) (i32.shl (local.get $jj) (i32.const 2)))
-                          (f32.load (i32.add (local.get $src) (i32.shl (local.get $jj) (i32.const 2)))))
+                        (call $copyElement
+                          (i32.add (local.get $out) (i32.shl (local.get $jj) (local.get $sh)))
+                          (i32.add (local.get $src) (i32.shl (local.get $jj) (local.get $sh)))
+                          (local.get $sh))
                         (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
                         (br $cols)))
-                    (local.set $src (i32.add (local.get $src) (local.get $ldb4)))
+                    (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
                     (local.set $out (i32.add (local.get $out) (i32.const 32)))
                     (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                     (br $rows))))))
           (else
             ;; op(B)[k, j] = B[j*ldb + k]: each column of the panel is a contiguous row of B.
-            (if (i32.lt_s (local.get $nr) (i32.const 8))
+            (if (i32.lt_s (local.get $nr) (local.get $pw))
               (then (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $kc) (i32.const 5)))))
             (local.set $jj (i32.const 0))
             (block $cdone
@@ -94,43 +109,73 @@
                 (local.set $src (i32.add (local.get $b) (i32.shl
                   (i32.add (i32.mul (i32.add (i32.add (local.get $j0) (local.get $jp)) (local.get $jj)) (local.get $ldb))
                            (local.get $k0))
-                  (i32.const 2))))
-                (local.set $o (i32.add (local.get $out) (i32.shl (local.get $jj) (i32.const 2))))
-                (local.set $end (i32.add (local.get $src) (i32.shl (local.get $kc) (i32.const 2))))
-                (block $kdone
-                  (loop $rows
-                    (br_if $kdone (i32.ge_u (local.get $src) (local.get $end)))
-                    (f32.store (local.get $o) (f32.load (local.get $src)))
-                    (local.set $src (i32.add (local.get $src) (i32.const 4)))
-                    (local.set $o (i32.add (local.get $o) (i32.const 32)))
-                    (br $rows)))
+                  (local.get $sh))))
+                (local.set $o (i32.add (local.get $out) (i32.shl (local.get $jj) (local.get $sh))))
+                (local.set $end (i32.add (local.get $src) (i32.shl (local.get $kc) (local.get $sh))))
+                ;; One loop per width: this strided gather is the whole cost of a transposed operand.
+                (if (i32.eq (local.get $sh) (i32.const 2))
+                  (then
+                    (block $kdone
+                      (loop $rows
+                        (br_if $kdone (i32.ge_u (local.get $src) (local.get $end)))
+                        (f32.store (local.get $o) (f32.load (local.get $src)))
+                        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                        (local.set $o (i32.add (local.get $o) (i32.const 32)))
+                        (br $rows))))
+                  (else
+                    (block $kdone
+                      (loop $rows
+                        (br_if $kdone (i32.ge_u (local.get $src) (local.get $end)))
+                        (f64.store (local.get $o) (f64.load (local.get $src)))
+                        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+                        (local.set $o (i32.add (local.get $o) (i32.const 32)))
+                        (br $rows)))))
                 (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
                 (br $cols)))))
-        (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
+        (local.set $jp (i32.add (local.get $jp) (local.get $pw)))
         (br $panels))))
 
   ;; Pack 4 rows of op(A) over kc values of k (row r starts at a_r, each advancing ks bytes per k)
   ;; into dst, the 4 values of each k contiguous: the micro-kernel then reads A through one pointer.
+  ;; One loop per width: this runs once per row block and k, too often for a call per element.
   (func $packA (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $ks i32) (param $kc i32) (param $dst i32)
-    (block $done
-      (loop $k
-        (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
-        (f32.store (local.get $dst) (f32.load (local.get $a0)))
-        (f32.store offset=4 (local.get $dst) (f32.load (local.get $a1)))
-        (f32.store offset=8 (local.get $dst) (f32.load (local.get $a2)))
-        (f32.store offset=12 (local.get $dst) (f32.load (local.get $a3)))
-        (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
-        (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
-        (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
-        (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
-        (br $k))))
+               (param $sh i32)
+    (if (i32.eq (local.get $sh) (i32.const 2))
+      (then
+        (block $done
+          (loop $k
+            (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+            (f32.store (local.get $dst) (f32.load (local.get $a0)))
+            (f32.store offset=4 (local.get $dst) (f32.load (local.get $a1)))
+            (f32.store offset=8 (local.get $dst) (f32.load (local.get $a2)))
+            (f32.store offset=12 (local.get $dst) (f32.load (local.get $a3)))
+            (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
+            (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
+            (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
+            (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+            (br $k))))
+      (else
+        (block $done
+          (loop $k
+            (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+            (f64.store (local.get $dst) (f64.load (local.get $a0)))
+            (f64.store offset=8 (local.get $dst) (f64.load (local.get $a1)))
+            (f64.store offset=16 (local.get $dst) (f64.load (local.get $a2)))
+            (f64.store offset=24 (local.get $dst) (f64.load (local.get $a3)))
+            (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
+            (local.set $a1 (i32.add (local.get $a1) (local.get $ks)))
+            (local.set $a2 (i32.add (local.get $a2) (local.get $ks)))
+            (local.set $a3 (i32.add (local.get $a3) (local.get $ks)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+            (br $k))))))
 
-  ;; The 4 x 8 micro-kernel: C[4 x 8] at c (row stride ldc4 bytes) = init + sum over kc of
+  ;; The float32 4 x 8 micro-kernel: C[4 x 8] at c (row stride ldcBytes) = init + sum over kc of
   ;; ap[k][r] * bp[k][0..8] for rows r < 4 (both panels packed: 16 and 32 bytes per k).
   ;; init: 0 = C itself, 1 = zero, 2 = the 8 bias values at bias.
-  (func $micro (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc4 i32) (param $init i32) (param $bias i32)
+  (func $microF32 (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcBytes i32) (param $init i32) (param $bias i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $av v128) (local $row i32)
@@ -139,13 +184,13 @@
         (local.set $row (local.get $c))
         (local.set $c00 (v128.load (local.get $row)))
         (local.set $c01 (v128.load offset=16 (local.get $row)))
-        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
         (local.set $c10 (v128.load (local.get $row)))
         (local.set $c11 (v128.load offset=16 (local.get $row)))
-        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
         (local.set $c20 (v128.load (local.get $row)))
         (local.set $c21 (v128.load offset=16 (local.get $row)))
-        (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
         (local.set $c30 (v128.load (local.get $row)))
         (local.set $c31 (v128.load offset=16 (local.get $row))))
       (else
@@ -183,18 +228,82 @@
     (local.set $row (local.get $c))
     (v128.store (local.get $row) (local.get $c00))
     (v128.store offset=16 (local.get $row) (local.get $c01))
-    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
     (v128.store (local.get $row) (local.get $c10))
     (v128.store offset=16 (local.get $row) (local.get $c11))
-    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
     (v128.store (local.get $row) (local.get $c20))
     (v128.store offset=16 (local.get $row) (local.get $c21))
-    (local.set $row (i32.add (local.get $row) (local.get $ldc4)))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
     (v128.store (local.get $row) (local.get $c30))
     (v128.store offset=16 (local.get $row) (local.get $c31)))
 
-  ;; Copy an mr x nr block between row strides (bytes): from src (stride s4) to dst (stride d4).
-  (func $copyBlock (param $src i32) (param $s4 i32) (param $dst i32) (param $d4 i32) (param $mr i32) (param $nr i32)
+  ;; The float64 4 x 4 micro-kernel: as $microF32 with f64x2 lanes (32 bytes per k in both panels).
+  (func $microF64 (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcBytes i32) (param $init i32) (param $bias i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128) (local $row i32)
+    (if (i32.eqz (local.get $init))
+      (then
+        (local.set $row (local.get $c))
+        (local.set $c00 (v128.load (local.get $row)))
+        (local.set $c01 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+        (local.set $c10 (v128.load (local.get $row)))
+        (local.set $c11 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+        (local.set $c20 (v128.load (local.get $row)))
+        (local.set $c21 (v128.load offset=16 (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+        (local.set $c30 (v128.load (local.get $row)))
+        (local.set $c31 (v128.load offset=16 (local.get $row))))
+      (else
+        (if (i32.eq (local.get $init) (i32.const 2))
+          (then
+            (local.set $c00 (v128.load (local.get $bias)))
+            (local.set $c01 (v128.load offset=16 (local.get $bias))))
+          (else
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))))
+        (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+        (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+        (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))))
+    (block $done
+      (loop $k
+        (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
+        (local.set $b0 (v128.load (local.get $bp)))
+        (local.set $b1 (v128.load offset=16 (local.get $bp)))
+        (local.set $av (v128.load64_splat (local.get $ap)))
+        (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load64_splat offset=8 (local.get $ap)))
+        (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load64_splat offset=16 (local.get $ap)))
+        (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $av) (local.get $b1))))
+        (local.set $av (v128.load64_splat offset=24 (local.get $ap)))
+        (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $av) (local.get $b1))))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 32)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+        (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+        (br $k)))
+    (local.set $row (local.get $c))
+    (v128.store (local.get $row) (local.get $c00))
+    (v128.store offset=16 (local.get $row) (local.get $c01))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+    (v128.store (local.get $row) (local.get $c10))
+    (v128.store offset=16 (local.get $row) (local.get $c11))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+    (v128.store (local.get $row) (local.get $c20))
+    (v128.store offset=16 (local.get $row) (local.get $c21))
+    (local.set $row (i32.add (local.get $row) (local.get $ldcBytes)))
+    (v128.store (local.get $row) (local.get $c30))
+    (v128.store offset=16 (local.get $row) (local.get $c31)))
+
+  ;; Copy an mr x nr block of elements between row strides (bytes): from src (stride s) to dst (stride d).
+  (func $copyBlock (param $src i32) (param $s i32) (param $dst i32) (param $d i32) (param $mr i32) (param $nr i32) (param $sh i32)
     (local $i i32) (local $j i32)
     (block $idone
       (loop $rows
@@ -203,33 +312,44 @@
         (block $jdone
           (loop $cols
             (br_if $jdone (i32.ge_s (local.get $j) (local.get $nr)))
-            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
-                       (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+            (call $copyElement (i32.add (local.get $dst) (i32.shl (local.get $j) (local.get $sh)))
+                               (i32.add (local.get $src) (i32.shl (local.get $j) (local.get $sh)))
+                               (local.get $sh))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $cols)))
-        (local.set $src (i32.add (local.get $src) (local.get $s4)))
-        (local.set $dst (i32.add (local.get $dst) (local.get $d4)))
+        (local.set $src (i32.add (local.get $src) (local.get $s)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $d)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-  ;; C = op(A) op(B) (+ bias): see the header. work: sgemmWorkBytes() bytes of scratch, 16-aligned.
-  ;; The bias, when given, must be followed by 32 readable bytes (a partial panel reads past its end).
-  (func (export "sgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
+  ;; One micro-kernel call of the element width: $microF32 when sh = 2, else $microF64.
+  (func $micro (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldcBytes i32) (param $init i32) (param $bias i32)
+               (param $sh i32)
+    (if (i32.eq (local.get $sh) (i32.const 2))
+      (then (call $microF32 (local.get $ap) (local.get $bp) (local.get $kc) (local.get $c) (local.get $ldcBytes) (local.get $init) (local.get $bias)))
+      (else (call $microF64 (local.get $ap) (local.get $bp) (local.get $kc) (local.get $c) (local.get $ldcBytes) (local.get $init) (local.get $bias)))))
+
+  ;; C = op(A) op(B) (+ bias) for elements of 2^sh bytes: see the header. work: $workBytes(sh)
+  ;; bytes of scratch, 16-aligned. The bias, when given, must be followed by 32 readable bytes (a
+  ;; partial panel reads past its end).
+  (func $gemm (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-        (param $bias i32) (param $work i32)
-    (local $rs i32) (local $ks i32) (local $ldc4 i32) (local $tile i32) (local $pack i32)
+        (param $bias i32) (param $work i32) (param $sh i32)
+    (local $pw i32) (local $rs i32) (local $ks i32) (local $ldcBytes i32) (local $tile i32) (local $pack i32)
     (local $j0 i32) (local $nc i32) (local $k0 i32) (local $kc i32) (local $init i32)
     (local $i0 i32) (local $mr i32) (local $jp i32) (local $nr i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $cp i32) (local $bp i32) (local $packA i32)
     (if (i32.or (i32.le_s (local.get $M) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))) (then (return)))
+    ;; Columns per panel: 32 bytes of elements.
+    (local.set $pw (i32.shr_u (i32.const 32) (local.get $sh)))
     ;; Byte strides of op(A) between rows (rs) and along k (ks).
     (if (local.get $transA)
-      (then (local.set $rs (i32.const 4)) (local.set $ks (i32.shl (local.get $lda) (i32.const 2))))
-      (else (local.set $rs (i32.shl (local.get $lda) (i32.const 2))) (local.set $ks (i32.const 4))))
-    (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
+      (then (local.set $rs (i32.shl (i32.const 1) (local.get $sh))) (local.set $ks (i32.shl (local.get $lda) (local.get $sh))))
+      (else (local.set $rs (i32.shl (local.get $lda) (local.get $sh))) (local.set $ks (i32.shl (i32.const 1) (local.get $sh)))))
+    (local.set $ldcBytes (i32.shl (local.get $ldc) (local.get $sh)))
     (local.set $tile (local.get $work))
     (local.set $pack (i32.add (local.get $work) (i32.const 128)))
-    (local.set $packA (i32.add (local.get $pack) (i32.mul (i32.mul (global.get $KC) (global.get $NC)) (i32.const 4))))
+    (local.set $packA (i32.add (local.get $pack) (i32.shl (i32.mul (global.get $KC) (global.get $NC)) (local.get $sh))))
     (local.set $j0 (i32.const 0))
     (block $jdone
       (loop $jblocks
@@ -242,7 +362,7 @@
           (local.set $kc (i32.sub (local.get $K) (local.get $k0)))
           (if (i32.gt_s (local.get $kc) (global.get $KC)) (then (local.set $kc (global.get $KC))))
           (call $packB (local.get $transB) (local.get $b) (local.get $ldb) (local.get $k0) (local.get $kc)
-                       (local.get $j0) (local.get $nc) (local.get $pack))
+                       (local.get $j0) (local.get $nc) (local.get $pack) (local.get $sh))
           (local.set $init
             (if (result i32) (i32.eqz (local.get $k0))
               (then (if (result i32) (local.get $bias) (then (i32.const 2)) (else (i32.const 1))))
@@ -259,30 +379,33 @@
               (local.set $a1 (i32.add (local.get $a0) (i32.mul (local.get $rs) (i32.lt_s (i32.const 1) (local.get $mr)))))
               (local.set $a2 (i32.add (local.get $a1) (i32.mul (local.get $rs) (i32.lt_s (i32.const 2) (local.get $mr)))))
               (local.set $a3 (i32.add (local.get $a2) (i32.mul (local.get $rs) (i32.lt_s (i32.const 3) (local.get $mr)))))
-              (call $packA (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks) (local.get $kc) (local.get $packA))
+              (call $packA (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $ks) (local.get $kc) (local.get $packA)
+                           (local.get $sh))
               (local.set $jp (i32.const 0))
               (block $pdone
                 (loop $panels
                   (br_if $pdone (i32.ge_s (local.get $jp) (local.get $nc)))
                   (local.set $nr (i32.sub (local.get $nc) (local.get $jp)))
-                  (if (i32.gt_s (local.get $nr) (i32.const 8)) (then (local.set $nr (i32.const 8))))
+                  (if (i32.gt_s (local.get $nr) (local.get $pw)) (then (local.set $nr (local.get $pw))))
                   (local.set $cp (i32.add (local.get $c) (i32.shl
                     (i32.add (i32.mul (local.get $i0) (local.get $ldc)) (i32.add (local.get $j0) (local.get $jp)))
-                    (i32.const 2))))
-                  (local.set $bp (i32.add (local.get $pack) (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (i32.const 2))))
-                  (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+                    (local.get $sh))))
+                  (local.set $bp (i32.add (local.get $pack) (i32.shl (i32.mul (local.get $jp) (local.get $kc)) (local.get $sh))))
+                  (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (local.get $pw)))
                     (then
-                      (call $micro (local.get $packA) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc4) (local.get $init)
-                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2)))))
+                      (call $micro (local.get $packA) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldcBytes) (local.get $init)
+                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (local.get $sh)))
+                                   (local.get $sh)))
                     (else
                       (if (i32.eqz (local.get $init))
-                        (then (call $copyBlock (local.get $cp) (local.get $ldc4) (local.get $tile) (i32.const 32)
-                                               (local.get $mr) (local.get $nr))))
+                        (then (call $copyBlock (local.get $cp) (local.get $ldcBytes) (local.get $tile) (i32.const 32)
+                                               (local.get $mr) (local.get $nr) (local.get $sh))))
                       (call $micro (local.get $packA) (local.get $bp) (local.get $kc) (local.get $tile) (i32.const 32) (local.get $init)
-                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (i32.const 2))))
-                      (call $copyBlock (local.get $tile) (i32.const 32) (local.get $cp) (local.get $ldc4)
-                                       (local.get $mr) (local.get $nr))))
-                  (local.set $jp (i32.add (local.get $jp) (i32.const 8)))
+                                   (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j0) (local.get $jp)) (local.get $sh)))
+                                   (local.get $sh))
+                      (call $copyBlock (local.get $tile) (i32.const 32) (local.get $cp) (local.get $ldcBytes)
+                                       (local.get $mr) (local.get $nr) (local.get $sh))))
+                  (local.set $jp (i32.add (local.get $jp) (local.get $pw)))
                   (br $panels)))
               (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
               (br $iblocks)))
@@ -290,4 +413,18 @@
           (br_if $kblocks (i32.lt_s (local.get $k0) (local.get $K))))
         (local.set $j0 (i32.add (local.get $j0) (global.get $NC)))
         (br $jblocks))))
+
+  ;; The float32 product (f32x4 lanes, float32 sums).
+  (func (export "sgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+        (param $bias i32) (param $work i32)
+    (call $gemm (local.get $transA) (local.get $transB) (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $lda)
+                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $work) (i32.const 2)))
+
+  ;; The float64 product (f64x2 lanes, float64 sums).
+  (func (export "dgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+        (param $bias i32) (param $work i32)
+    (call $gemm (local.get $transA) (local.get $transB) (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $lda)
+                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $work) (i32.const 3)))
 )
