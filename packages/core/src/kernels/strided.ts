@@ -13,17 +13,20 @@ export interface Strided {
   readonly offset: number;
 }
 
-/** Whether `v` covers its buffer in row-major order from the start, so `data[i]` is element i. */
-export function isDense(v: Strided): boolean {
+/** The element count of `v` when its elements are consecutive in row-major order from `offset`, else -1. */
+function rowMajorCount(v: Strided): number {
   let expected = 1;
-  let n = 1;
   for (let i = v.shape.length - 1; i >= 0; i--) {
     const d = v.shape[i]!;
-    if (d !== 1 && v.strides[i] !== expected) return false;
+    if (d !== 1 && v.strides[i] !== expected) return -1;
     expected *= d;
-    n *= d;
   }
-  return v.offset === 0 && v.data.length === n;
+  return expected;
+}
+
+/** Whether `v` covers its buffer in row-major order from the start, so `data[i]` is element i. */
+export function isDense(v: Strided): boolean {
+  return v.offset === 0 && rowMajorCount(v) === v.data.length;
 }
 
 /**
@@ -121,14 +124,22 @@ export function gatherStrided(v: Strided, out: TypedArray): void {
     out[0] = data[v.offset]!;
     return;
   }
+  // Consecutive elements: one native copy (TypedArray.set converts like an element assignment).
+  if (rowMajorCount(v) === n) {
+    out.set(data.subarray(v.offset, v.offset + n));
+    return;
+  }
   const shape = v.shape;
   const strides = v.strides;
   const inner = shape[nd - 1]!;
   const step = strides[nd - 1]!;
   const counter = new Array<number>(nd).fill(0);
+  // Long contiguous rows are copied natively too; short or strided ones element by element.
+  const rowCopy = step === 1 && inner >= 32;
   let base = v.offset;
   for (let k = 0; k < n; k += inner) {
-    for (let i = 0, p = base; i < inner; i++, p += step) out[k + i] = data[p]!;
+    if (rowCopy) out.set(data.subarray(base, base + inner), k);
+    else for (let i = 0, p = base; i < inner; i++, p += step) out[k + i] = data[p]!;
     for (let d = nd - 2; d >= 0; d--) {
       counter[d]++;
       base += strides[d]!;
