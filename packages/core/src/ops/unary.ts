@@ -4,8 +4,9 @@
  */
 import { record } from "../autograd/record.js";
 import { clampRule, unaryRules } from "../autograd/rules/unary-rules.js";
-import { type DType, type TypedArray, allocate, checkDtype, isFloatingDtype } from "../dtype.js";
+import { type DType, allocate, checkDtype, isFloatingDtype } from "../dtype.js";
 import { describe } from "../describe.js";
+import { type DenseUnaryOp, denseUnary, hasDenseUnary } from "../kernels/dense-unary.js";
 import { mapUnary } from "../kernels/elementwise.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, floatResult, strided } from "./operands.js";
@@ -14,20 +15,21 @@ import { checkTensor, floatResult, strided } from "./operands.js";
 type ResultKind = "float" | "same" | "signed";
 
 /**
- * A unary op computing `f` per element. `loop`, when given, is the same map as one dedicated loop
- * over a dense input (no per-element call: the generic kernel's call site sees every op's `f`).
+ * A unary op computing `f` per element; ops with a dedicated loop (`dense-unary.ts`) use it on a
+ * dense input (no per-element call: the generic kernel's call site sees every op's `f`).
  */
-function unary(name: string, kind: ResultKind, f: (v: number) => number, loop?: (src: TypedArray, out: TypedArray) => void) {
+function unary(name: string, kind: ResultKind, f: (v: number) => number) {
   const opName = name;
   const backwardName = `${name[0]!.toUpperCase()}${name.slice(1)}Backward`;
   const rule = unaryRules[name];
+  const dense = hasDenseUnary(name);
   return (x: Tensor): Tensor => {
     checkTensor(x, opName);
     if (kind === "signed" && x.dtype === "bool") throw new TypeError(`${opName}: not supported for bool tensors`);
     const dtype: DType = kind === "float" ? floatResult(x.dtype) : x.dtype;
     const out = allocate(dtype, x.numel());
     const src = x.storage.data;
-    if (loop !== undefined && x.offset === 0 && src.length === out.length && x.isContiguous()) loop(src, out);
+    if (dense && x.offset === 0 && src.length === out.length && x.isContiguous()) denseUnary(name as DenseUnaryOp, src, out);
     else mapUnary(strided(x), out, f);
     const y = Tensor.fromData(out, x.shape, dtype);
     if (rule === undefined) return y;
@@ -56,12 +58,7 @@ export const tanh = unary("tanh", "float", Math.tanh);
 /** Logistic sigmoid `1 / (1 + e^-x)`, evaluated without overflow for large |x|. */
 export const sigmoid = unary("sigmoid", "float", (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
 /** `max(x, 0)`; the gradient at 0 is 0, as in PyTorch. */
-export const relu = unary("relu", "signed", (v) => (v > 0 ? v : v !== v ? v : 0), (src, out) => {
-  for (let i = 0; i < out.length; i++) {
-    const v = src[i]!;
-    out[i] = v > 0 ? v : v !== v ? v : 0;
-  }
-});
+export const relu = unary("relu", "signed", (v) => (v > 0 ? v : v !== v ? v : 0));
 /** `1 / x`. */
 export const reciprocal = unary("reciprocal", "float", (v) => 1 / v);
 /** Sine. */

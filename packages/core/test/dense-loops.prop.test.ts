@@ -1,10 +1,11 @@
-// The dedicated dense loops (add, sub, mul, div, the relu mask) against the generic broadcasting
-// kernel with the ops' per-element functions: identical bits (NaN as NaN) for float32 and float64
-// outputs, array/array, array/value and value/array operands, any alpha; and the public ops agree
-// between a dense operand (fast loop) and a strided view of the same values (generic kernel).
+// The dedicated dense loops (add, sub, mul, div, the relu mask; neg, exp, log, sqrt, tanh, sigmoid,
+// relu) against the generic kernels with the ops' per-element functions: identical bits (NaN as
+// NaN) for float32 and float64, array/array, array/value and value/array operands, any alpha; and
+// the public ops agree between a dense operand (fast loop) and a strided view of the same values
+// (generic kernel).
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { add, div, mul, relu, sub, tensor } from "@tapegrad/core";
+import { add, div, exp, log, mul, neg, relu, sigmoid, sqrt, sub, tanh, tensor } from "@tapegrad/core";
 import { type DenseOp, denseBinary } from "../src/kernels/dense-binary.js";
 import { mapBinary } from "../src/kernels/elementwise.js";
 
@@ -72,6 +73,26 @@ describe("dense loops: the same bits as the generic kernel", () => {
     ] as const) {
       expect(fast.tolist()).toEqual(slow.tolist());
     }
+  });
+
+  test("unary ops: a dense input (dedicated loop) and a transposed view (generic kernel) give the same bits", () => {
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 6, maxLength: 6 * 9 }),
+        fc.constantFrom("float32", "float64"),
+        (values, dtype) => {
+          const rows = Math.floor(values.length / 6);
+          const x = tensor(values.slice(0, rows * 6), { dtype }).reshape([rows, 6]);
+          const xt = x.t().contiguous().t(); // same values, column-major layout
+          for (const op of [neg, exp, log, sqrt, tanh, sigmoid, relu]) {
+            const fast = op(x).dataSync() as Float32Array | Float64Array;
+            const slow = op(xt).dataSync() as Float32Array | Float64Array;
+            expect(sameBits(fast, slow), op.name).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   test("relu's gradient passes where the output is positive, and is differentiable again", () => {
