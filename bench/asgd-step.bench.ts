@@ -8,7 +8,7 @@
  * optimizer copies in instead of updating in place.
  * @module
  */
-import { type Tensor, tensor } from "@tapegrad/core";
+import { Tensor, tensor } from "@tapegrad/core";
 import { ASGD } from "@tapegrad/optim";
 import type { BenchConfig } from "./config.js";
 import { type Contender, type FamilyReport, check, compare, relativeMaxDiff, seededData } from "./harness.js";
@@ -22,18 +22,18 @@ const BYTES_PER_PARAM = 20;
 /**
  * A tapegrad ASGD optimizer over one parameter of `p`'s values, whose gradient stays `g` (so the
  * optimizer pins it after the first step, as it does for gradients kept with
- * `zeroGrad({ setToNone: false })`), or, with `freshGrads`, alternates between two tensors holding
- * `g` (like a new gradient from every backward: never pinned, copied in at every step).
+ * `zeroGrad({ setToNone: false })`), or, with `freshGrads`, gets a new gradient tensor at every
+ * step, like a new gradient from every backward: never pinned, copied in at every step. (The new
+ * tensor wraps the same values, so the benchmark times the update, not the making of a gradient.)
  */
 function tapegradAsgd(p: Float32Array, g: Float32Array, foreach: boolean, freshGrads = false): { step: () => void; param: Tensor; averaged: () => Float32Array } {
   const param = tensor(p, { requiresGrad: true });
-  const grads = [tensor(g), tensor(g)];
-  param.grad = grads[0]!;
+  const values = new Float32Array(g);
+  param.grad = tensor(g);
   const opt = new ASGD([param], { ...HYPER, foreach });
-  let k = 0;
   return {
     step: () => {
-      if (freshGrads) param.grad = grads[k++ & 1]!;
+      if (freshGrads) param.grad = Tensor.fromData(values, [values.length], "float32");
       opt.step();
     },
     param,

@@ -427,8 +427,8 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
  * models use {@link asgdUpdatePure}, which never mutates.
  *
  * Under the "wasm" kernel backend the fused float32 paths pin (`pinStorage`) every param and
- * average of at least 256 elements on first use, and a gradient that is the same tensor as at the
- * param's previous step, so the WebAssembly kernel updates them in place.
+ * average of at least 256 elements on first use, and a gradient that an earlier step already
+ * used, so the WebAssembly kernel updates them in place.
  *
  * @param params parameters with a gradient, updated in place
  * @param grads their gradients (never modified)

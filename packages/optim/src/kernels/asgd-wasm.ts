@@ -36,14 +36,18 @@ function module(): KernelModule<AsgdExports> | null {
   return asgd;
 }
 
-/** The gradient each parameter had at its previous step under the wasm backend (weakly held). */
-const previousGrads = new WeakMap<Tensor, WeakRef<Tensor>>();
+/**
+ * Gradients already seen by a step under the wasm backend. A WeakSet, not WeakRefs: `deref()`
+ * keeps its target alive until the current job ends, which in a synchronous training loop would
+ * keep every step's gradient alive until the loop returns.
+ */
+const seenGrads = new WeakSet<Tensor>();
 
 /**
  * Under the "wasm" kernel backend, pin what the kernels below will update in place: the float32
  * parameter `p` and its average `ax` (when they have at least {@link WASM_MIN_ELEMENTS} elements),
- * and the gradient `g` when it is the same tensor as at `p`'s previous step. A gradient kept across
- * steps (a fixed one, or `zeroGrad({ setToNone: false })`) is long-lived like the parameter; fresh
+ * and the gradient `g` when a previous step already saw it. A gradient kept across steps (a fixed
+ * one, or `zeroGrad({ setToNone: false })`) is long-lived like the parameter; fresh
  * gradients (the default) are never pinned: they would be copied in anyway, and pinned blocks
  * only return to kernel memory when garbage-collected. Call before reading `storage.data`:
  * pinning replaces the storage's array.
@@ -52,8 +56,8 @@ export function pinForAsgdKernel(p: Tensor, g: Tensor, ax: Tensor): void {
   if (getKernelBackend() !== "wasm" || p.dtype !== "float32" || p.numel() < WASM_MIN_ELEMENTS) return;
   pinStorage(p);
   pinStorage(ax);
-  if (previousGrads.get(p)?.deref() === g) pinStorage(g);
-  else previousGrads.set(p, new WeakRef(g));
+  if (seenGrads.has(g)) pinStorage(g);
+  else seenGrads.add(g);
 }
 
 /** Float32 constants of one update (see `asgdSingleF32`); mode bits: 1 decay, 2 average, 4 maximize. */
