@@ -21,7 +21,10 @@ const release = new FinalizationRegistry<number>((address) => releaseKernelBytes
  * is garbage-collected. Kernels then read and write it in place instead of copying it.
  *
  * ASGD pins its float32 parameters and their averages on their first step under the wasm kernel
- * backend; call this yourself only for tensors you feed to kernels repeatedly.
+ * backend (and gradients it sees a second time); call this yourself only for long-lived tensors
+ * you feed to kernels repeatedly, such as the weights of a model you only run forward. Pinned
+ * blocks return to kernel memory only through garbage collection, whose finalizers cannot run
+ * inside a synchronous loop: pinning a new tensor at every step of such a loop grows kernel memory.
  *
  * After pinning, the storage's array is a view of a SharedArrayBuffer: `dataSync()` still returns
  * an ordinary copy.
