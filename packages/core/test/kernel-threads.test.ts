@@ -109,5 +109,10 @@ describe("runParallel", () => {
     runParallel(mod, "store", [[at, 7], [at + 4, 8]], (args) => ex.store(args[0]!, args[1]!));
     expect(Array.from(kernelHeapF32().subarray(at >>> 2, (at >>> 2) + 2))).toEqual([7, 8]);
     expect(() => runParallel(mod, "nope", [[0]], () => {})).toThrow(/exports no function nope/);
+    let ran = false;
+    expect(() => runParallel(mod, "store", [[at, 1], new Array<number>(17).fill(0)], () => (ran = true))).toThrow(/at most 16 arguments per call, got 17/);
+    expect(ran).toBe(false); // refused before anything ran
+    runParallel(mod, "store", [], () => (ran = true));
+    expect(ran).toBe(false);
   });
 });

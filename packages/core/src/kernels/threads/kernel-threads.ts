@@ -158,10 +158,13 @@ export function runParallel(module: WebAssembly.Module, name: string, calls: rea
   const info = infoOf(module);
   const index = info.names.indexOf(name);
   if (index < 0) throw new Error(`runParallel: the module exports no function ${name}`);
+  // Checked before any helper starts: a throw after posting would leave helpers writing memory.
+  const long = calls.find((args) => args.length > MAX_ARGS);
+  if (long !== undefined) throw new RangeError(`runParallel: at most ${MAX_ARGS} arguments per call, got ${long.length}`);
+  if (calls.length === 0) return;
   const posted = ensureHelpers(Math.min(calls.length, getKernelThreads()) - 1);
   posted.forEach((h, i) => {
     const args = calls[i + 1]!;
-    if (args.length > MAX_ARGS) throw new RangeError(`runParallel: at most ${MAX_ARGS} arguments, got ${args.length}`);
     if (!h.modules.has(info.id)) {
       h.port.postMessage({ id: info.id, module, names: info.names });
       h.modules.add(info.id);
