@@ -7,6 +7,7 @@
  */
 import type { TypedArray } from "./dtype.js";
 import { allocateKernelBytes, kernelMemory, kernelMemoryShared, releaseKernelBytes } from "./kernels/wasm/kernel-memory.js";
+import { checkTensor } from "./ops/operands.js";
 import type { Tensor } from "./tensor.js";
 
 /** Arrays that are views of kernel memory made by {@link pinStorage}. */
@@ -28,6 +29,7 @@ const release = new FinalizationRegistry<number>((address) => releaseKernelBytes
  *
  * After pinning, the storage's array is a view of a SharedArrayBuffer: `dataSync()` still returns
  * an ordinary copy.
+ * @throws TypeError when `t` is not a Tensor
  * @returns whether the storage is now in kernel memory: false when the runtime has no shared
  *   WebAssembly memory (no SharedArrayBuffer) or kernel memory cannot grow by the storage's size.
  * @example
@@ -36,7 +38,7 @@ const release = new FinalizationRegistry<number>((address) => releaseKernelBytes
  * isPinned(w.t()); // true: views share the storage
  */
 export function pinStorage(t: Tensor): boolean {
-  const storage = t.storage;
+  const storage = checkTensor(t, "pinStorage").storage;
   const old = storage.data;
   if (pinnedArrays.has(old)) return true;
   const memory = kernelMemory();
@@ -59,7 +61,7 @@ export function pinStorage(t: Tensor): boolean {
  * @example isPinned(zeros([3])) // false
  */
 export function isPinned(t: Tensor): boolean {
-  return pinnedArrays.has(t.storage.data);
+  return pinnedArrays.has(checkTensor(t, "isPinned").storage.data);
 }
 
 /**

@@ -119,6 +119,11 @@ describe("pinStorage", () => {
     expect(grads[1]).toEqual(grads[0]);
   });
 
+  test("anything but a tensor is refused by name", () => {
+    expect(() => pinStorage(null as never)).toThrow(/pinStorage: input must be a Tensor, got null/);
+    expect(() => isPinned([1, 2] as never)).toThrow(/isPinned: input must be a Tensor, got/);
+  });
+
   test("kernel memory usage counts pinned blocks", () => {
     const before = kernelMemoryUsage();
     const t = zeros([1000]);
