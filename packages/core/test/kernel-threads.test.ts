@@ -57,6 +57,15 @@ describe("kernel threads", () => {
     }
   });
 
+  test("batched products: identical bits on one and two threads (each large product split by rows)", () => {
+    const a = randn([3, 130, 200]);
+    // Batch dims on both sides (a single right matrix would be folded into one 2-D product).
+    const b = randn([3, 170, 200]).transpose(-2, -1);
+    const [one, two] = onOneAndTwoThreads(() => matmul(a, b));
+    expect(one.length).toBe(3 * 130 * 170);
+    expect(differingBits(two, one)).toBe(0);
+  });
+
   test("float64 products: identical values on one and two threads", () => {
     const a = randn([150, 120], { dtype: "float64" });
     const b = randn([120, 260], { dtype: "float64" });

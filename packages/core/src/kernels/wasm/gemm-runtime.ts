@@ -138,7 +138,7 @@ export function gemmWasm<T extends FloatBuffer>(
   const g = module();
   if (g === null) return false;
   const w = widthOf(g, out);
-  const threads = M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(getKernelThreads(), Math.ceil(M / 4)) : 1;
+  const threads = threadsFor(M, K, N);
   const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) + Placer.bytes(out, M * N, false);
   const space = reserve(operandBytes + threads * w.workBytes, out);
   if (space === null) return false;
@@ -148,30 +148,47 @@ export function gemmWasm<T extends FloatBuffer>(
   const bPtr = placer.place(b, bOffset, K * N);
   const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
   const cPtr = placer.slot(M * N);
+  product(g, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr);
+  placer.copyOut(cPtr, M * N, out, outOffset);
+  return true;
+}
+
+/** How many threads a product of these sizes uses (1 below the threshold). */
+function threadsFor(M: number, K: number, N: number): number {
+  return M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(getKernelThreads(), Math.ceil(M / 4)) : 1;
+}
+
+/**
+ * One product on operands already in kernel memory, on `threads` threads (work areas of
+ * `w.workBytes` from `work`): blocks of whole 4-row micro-tiles of C, so every element is computed
+ * exactly as by one thread.
+ */
+function product(
+  g: KernelModule<GemmExports>, w: Width, threads: number, work: number, transA: boolean, transB: boolean,
+  M: number, N: number, K: number, aPtr: number, bPtr: number, cPtr: number, biasPtr: number,
+): void {
   const lda = transA ? M : K;
   const ldb = transB ? K : N;
   if (threads === 1) {
-    w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, at);
-  } else {
-    // Blocks of whole 4-row micro-tiles: every element of C is computed exactly as by one thread.
-    const rows = Math.ceil(M / threads / 4) * 4;
-    const calls: number[][] = [];
-    for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
-      const m = Math.min(rows, M - i0);
-      const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
-      calls.push([+transA, +transB, m, N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, at + t * w.workBytes]);
-    }
-    runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)));
+    w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, work);
+    return;
   }
-  placer.copyOut(cPtr, M * N, out, outOffset);
-  return true;
+  const rows = Math.ceil(M / threads / 4) * 4;
+  const calls: number[][] = [];
+  for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
+    const m = Math.min(rows, M - i0);
+    const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
+    calls.push([+transA, +transB, m, N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, work + t * w.workBytes]);
+  }
+  runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)));
 }
 
 /**
  * A batch of products through the wasm module (float32 or float64): for each `t < batch`, the
  * matrix at `aIndex[t] * M * K` of `a` times the one at `bIndex[t] * K * N` of `b` (each possibly
- * stored transposed), into `out` at `t * M * N`. Both operands are copied in once (unless pinned).
- * Returns false when the module is unavailable or the operands do not fit.
+ * stored transposed), into `out` at `t * M * N`. Both operands are copied in once (unless pinned);
+ * large products split their rows between threads. Returns false when the module is unavailable
+ * or the operands do not fit.
  */
 export function gemmBatchedWasm<T extends FloatBuffer>(
   a: T, aIndex: ArrayLike<number>, transA: boolean,
@@ -181,19 +198,18 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
   const g = module();
   if (g === null) return false;
   const w = widthOf(g, out);
-  const space = reserve(w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.bytes(out, batch * M * N, false), out);
+  const threads = threadsFor(M, K, N);
+  const space = reserve(threads * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.bytes(out, batch * M * N, false), out);
   if (space === null) return false;
   const { at, h } = space;
-  const placer = new Placer(h, at + w.workBytes);
+  const placer = new Placer(h, at + threads * w.workBytes);
   const aPtr = placer.place(a, 0, a.length);
   const bPtr = placer.place(b, 0, b.length);
   const cPtr = placer.slot(batch * M * N);
   for (let t = 0; t < batch; t++) {
-    w.call(
-      +transA, +transB, M, N, K,
-      aPtr + aIndex[t]! * M * K * w.es, transA ? M : K, bPtr + bIndex[t]! * K * N * w.es, transB ? K : N,
-      cPtr + t * M * N * w.es, N, 0, at,
-    );
+    const aAt = aPtr + aIndex[t]! * M * K * w.es;
+    const bAt = bPtr + bIndex[t]! * K * N * w.es;
+    product(g, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0);
   }
   placer.copyOut(cPtr, batch * M * N, out, 0);
   return true;
