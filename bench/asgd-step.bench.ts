@@ -22,7 +22,7 @@ const BYTES_PER_PARAM = 20;
 /**
  * A tapegrad ASGD optimizer over one parameter of `p`'s values, whose gradient stays `g` (so the
  * optimizer pins it after the first step, as it does for gradients kept with
- * `zeroGrad({ setToNone: false })`), or, with `freshGrads`, gets a new gradient tensor at every
+ * `zeroGrad(false)`), or, with `freshGrads`, gets a new gradient tensor at every
  * step, like a new gradient from every backward: never pinned, copied in at every step. (The new
  * tensor wraps the same values, so the benchmark times the update, not the making of a gradient.)
  */

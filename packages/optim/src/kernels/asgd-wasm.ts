@@ -47,7 +47,7 @@ const seenGrads = new WeakSet<Tensor>();
  * Under the "wasm" kernel backend, pin what the kernels below will update in place: the float32
  * parameter `p` and its average `ax` (when they have at least {@link WASM_MIN_ELEMENTS} elements),
  * and the gradient `g` when a previous step already saw it. A gradient kept across steps (a fixed
- * one, or `zeroGrad({ setToNone: false })`) is long-lived like the parameter; fresh
+ * one, or `zeroGrad(false)`) is long-lived like the parameter; fresh
  * gradients (the default) are never pinned: they would be copied in anyway, and pinned blocks
  * only return to kernel memory when garbage-collected. Call before reading `storage.data`:
  * pinning replaces the storage's array.
