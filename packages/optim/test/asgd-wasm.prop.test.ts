@@ -142,6 +142,26 @@ describe("wasm ASGD kernel: the same bits as the TypeScript loops", () => {
     expect(values[0]![100]).not.toBe(1); // the step happened
   });
 
+  test("a training loop with zeroGrad(false) keeps its gradient tensors, pinned from the second step (same bits as fresh gradients)", () => {
+    const x = Float32Array.from({ length: 32 * 64 }, (_, i) => Math.sin(i));
+    const w0 = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.cos(i) * 0.1);
+    const [kept, fresh] = [false, true].map((setToNone) => {
+      const w = tensor(w0).reshape([64, 64]).requiresGrad_();
+      const opt = new ASGD([w], { lr: 0.01, t0: 1 });
+      const pinnedGrad: boolean[] = [];
+      for (let s = 0; s < 3; s++) {
+        opt.zeroGrad(setToNone);
+        tensor(x).reshape([32, 64]).matmul(w).tanh().sum().backward();
+        opt.step();
+        pinnedGrad.push(isPinned(w.grad!));
+      }
+      return { w: w.dataSync() as Float32Array, pinnedGrad };
+    });
+    expect(kept!.pinnedGrad).toEqual([false, true, true]);
+    expect(fresh!.pinnedGrad).toEqual([false, false, false]);
+    expectSameBits(kept!.w, fresh!.w, "param");
+  });
+
   test("a gradient that shares the parameter's pinned storage takes the element-by-element path (same bits as js)", () => {
     const n = 4096;
     const p0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
