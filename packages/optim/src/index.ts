@@ -26,6 +26,8 @@ export { adamUpdatePure, adamInitState, type AdamParamState } from "./functional
 export { unrollSteps, type UnrollOptions, type UnrollResult, type PureUpdate } from "./hypergrad/unroll.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
 export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
+export { rmspropUpdatePure, rmspropInitState, type RmspropParamState } from "./functional/rmsprop-update-pure.js";
+export { adagradUpdatePure, adagradInitState, type AdagradParamState } from "./functional/adagrad-update-pure.js";
 export {
   LRScheduler, setSchedulerWarningSink, STEP_ORDER_WARNING, GET_LR_WARNING, type WarningSink, type LRSchedulerStateDict,
 } from "./lr-scheduler/lr-scheduler.js";

@@ -1,7 +1,8 @@
 import { Tensor, getDefaultDtype, grad, setDefaultDtype, tensor } from "@tapegrad/core";
 import {
-  ASGD, Adagrad, Adam, AdamW, type AdamParamState, type AsgdParamState, Optimizer, RMSprop, SGD, type SgdParamState,
-  adamInitState, adamUpdatePure, asgdInitState, asgdUpdatePure, sgdUpdatePure, unrollSteps,
+  ASGD, Adagrad, type AdagradParamState, Adam, AdamW, type AdamParamState, type AsgdParamState, Optimizer, RMSprop,
+  type RmspropParamState, SGD, type SgdParamState, adagradInitState, adagradUpdatePure, adamInitState, adamUpdatePure,
+  asgdInitState, asgdUpdatePure, rmspropInitState, rmspropUpdatePure, sgdUpdatePure, unrollSteps,
 } from "@tapegrad/optim";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 
@@ -122,6 +123,9 @@ function pureRun<S>(init: (w: Tensor, lr: Tensor) => S, update: (lr: Tensor) => 
 describe("class and pure paths agree exactly (values and hypergradients)", () => {
   const sgd = { momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: false, maximize: false };
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: true, maximize: false };
+  // alpha 0.3 < 0.5 would take lerp's other branch: 0.99 (PyTorch's default) takes w = 0.01 < 0.5.
+  const rmsprop = { alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, centered: true, maximize: false };
+  const adagrad = { lrDecay: 0.1, weightDecay: 0.01, eps: 1e-10, maximize: false };
   const cases: Array<[string, Make, () => ReturnType<typeof classRun>]> = [
     ["SGD with momentum, dampening, weight decay", (ps, lr) => new SGD(ps, { lr, ...sgd, differentiable: true }),
       () => pureRun<SgdParamState>(() => ({ momentumBuffer: null }), (lr) => (ps, gs, st) => sgdUpdatePure(ps, gs, st, { lr, ...sgd }), 4)],
@@ -136,6 +140,14 @@ describe("class and pure paths agree exactly (values and hypergradients)", () =>
     ["ASGD", (ps, lr) => new ASGD(ps, { lr, lambd: 0.05, t0: 1, weightDecay: 0.01, differentiable: true }),
       () => pureRun<AsgdParamState>((w, lr) => asgdInitState(w, lr, { differentiable: true }), (lr) => (ps, gs, st) =>
         asgdUpdatePure(ps, gs, st, { lr, lambd: 0.05, alpha: 0.75, t0: 1, weightDecay: 0.01 }), 4)],
+    ["RMSprop centered, momentum, weight decay", (ps, lr) => new RMSprop(ps, { lr, ...rmsprop, differentiable: true }),
+      () => pureRun<RmspropParamState>((w) => rmspropInitState(w, rmsprop), (lr) => (ps, gs, st) => rmspropUpdatePure(ps, gs, st, { lr, ...rmsprop }), 4)],
+    ["RMSprop plain, maximize", (ps, lr) => new RMSprop(ps, { lr, alpha: 0.3, maximize: true, differentiable: true }),
+      () => pureRun<RmspropParamState>((w) => rmspropInitState(w), (lr) => (ps, gs, st) =>
+        rmspropUpdatePure(ps, gs, st, { lr, alpha: 0.3, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: true }), 4)],
+    ["Adagrad with lr decay, weight decay, initial accumulator", (ps, lr) => new Adagrad(ps, { lr, ...adagrad, initialAccumulatorValue: 0.1, differentiable: true }),
+      () => pureRun<AdagradParamState>((w) => adagradInitState(w, { initialAccumulatorValue: 0.1 }), (lr) => (ps, gs, st) =>
+        adagradUpdatePure(ps, gs, st, { lr, ...adagrad }), 4)],
   ];
   for (const [label, make, pure] of cases) {
     test(label, () => {
@@ -188,6 +200,28 @@ describe("pure updates", () => {
     expect(() => adamUpdatePure([p], [f64([1, 1])], [adamInitState(p)], { ...adamOptions, beta1: 1 })).toThrow("adamUpdatePure: beta1 must be a number in [0, 1), got 1");
     expect(() => adamUpdatePure([p], [f64([1, 1])], [adamInitState(p)], { ...adamOptions, amsgrad: true })).toThrow(/adamUpdatePure: states\.maxExpAvgSq\[0\] must be a Tensor/);
     expect(() => adamInitState(tensor([1, 2], { dtype: "int32" }))).toThrow(/adamInitState: param must be a float tensor/);
+    const rms = { lr: 0.1, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0.9, centered: false, maximize: false };
+    expect(() => rmspropUpdatePure([p], [f64([1, 1])], [rmspropInitState(p)], rms)).toThrow(/rmspropUpdatePure: states\.momentumBuffer\[0\] must be a Tensor/);
+    expect(() => rmspropUpdatePure([p], [f64([1, 1])], [rmspropInitState(p, rms)], { ...rms, alpha: -1 })).toThrow("rmspropUpdatePure: alpha must be a finite number >= 0, got -1");
+    expect(() => rmspropUpdatePure([p], [f64([1, 1])], [{ ...rmspropInitState(p, rms), step: f64([1, 2]) }], rms)).toThrow("rmspropUpdatePure: states[0].step must be a 1-element float tensor");
+    const ada = { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false };
+    expect(() => adagradUpdatePure([p], [f64([1, 1])], [adagradInitState(p)], { ...ada, maximize: "no" as never })).toThrow("adagradUpdatePure: maximize must be a boolean, got no");
+    expect(() => adagradUpdatePure([p], [f64([1, 1])], [adagradInitState(p)], { ...ada, foreach: true } as never)).toThrow(/not supported by the pure update/);
+    expect(() => adagradInitState(tensor([true]))).toThrow(/adagradInitState: param must be a float tensor/);
+  });
+
+  test("RMSprop and Adagrad pure steps leave their inputs alone", () => {
+    const p = f64([1, 2]);
+    const rs = rmspropInitState(p, { momentum: 0.5, centered: true });
+    const r = rmspropUpdatePure([p], [f64([1, -1])], [rs], { lr: 0.1, alpha: 0.9, eps: 1e-8, weightDecay: 0, momentum: 0.5, centered: true, maximize: false });
+    const as = adagradInitState(p, { initialAccumulatorValue: 0.5 });
+    const a = adagradUpdatePure([p], [f64([1, -1])], [as], { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false });
+    expect(values(p)).toEqual([1, 2]);
+    expect([values(rs.squareAvg), values(rs.gradAvg!), values(rs.momentumBuffer!), values(as.sum)]).toEqual([[0, 0], [0, 0], [0, 0], [0.5, 0.5]]);
+    expect([rs.step.item(), as.step.item(), r.states[0]!.step.item(), a.states[0]!.step.item()]).toEqual([0, 0, 1, 1]);
+    expect(values(a.states[0]!.sum)).toEqual([1.5, 1.5]);
+    const step = 0.1 / (Math.sqrt(1.5) + 1e-10);
+    values(a.params[0]!).forEach((v, i) => expect(v).toBeCloseTo([1 - step, 2 + step][i]!, 12));
   });
 });
 

@@ -6,7 +6,8 @@
 import { Tensor, getDefaultDtype, maximum, scalar, zerosLike } from "@tapegrad/core";
 import { type AdamUpdateOptions } from "./adam-update.js";
 import { resolveLr } from "./sgd-update.js";
-import { checkPureLists } from "./pure-checks.js";
+import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
+import { stepEach } from "./pure-step.js";
 
 /** One parameter's Adam state for {@link adamUpdatePure} (the keys of `Adam`'s `opt.state.get(p)`). */
 export interface AdamParamState {
@@ -34,17 +35,10 @@ export function adamInitState(param: Tensor, options: { amsgrad?: boolean } = {}
 }
 
 function checkOptions(where: string, o: AdamUpdateOptions): void {
-  if (typeof o !== "object" || o === null) throw new TypeError(`${where}: options must be an object, got ${String(o)}`);
+  checkPureOptions(where, o, ["eps", "weightDecay"], ["amsgrad", "maximize"]);
   for (const key of ["beta1", "beta2"] as const) {
     const v = o[key];
     if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new RangeError(`${where}: ${key} must be a number in [0, 1), got ${String(v)}`);
-  }
-  for (const key of ["eps", "weightDecay"] as const) {
-    const v = o[key];
-    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: ${key} must be a finite number >= 0, got ${String(v)}`);
-  }
-  for (const key of ["amsgrad", "maximize"] as const) {
-    if (typeof o[key] !== "boolean") throw new TypeError(`${where}: ${key} must be a boolean, got ${String(o[key])}`);
   }
 }
 
@@ -88,27 +82,16 @@ export function adamUpdatePure(
   checkOptions(where, options);
   checkPureLists(where, params, grads, states, (s, i) => {
     const st = s as Partial<AdamParamState>;
-    if (!(st.step instanceof Tensor) || st.step.numel() !== 1 || !st.step.isFloatingPoint()) {
-      throw new TypeError(`${where}: states[${i}].step must be a 1-element float tensor`);
-    }
+    checkStepState(where, st.step, i);
     const list: Array<[string, Tensor]> = [["states.expAvg", st.expAvg as Tensor], ["states.expAvgSq", st.expAvgSq as Tensor]];
     if (options.amsgrad) list.push(["states.maxExpAvgSq", st.maxExpAvgSq as Tensor]);
     return list;
   });
   const lr = resolveLr(options.lr, where);
   const { beta1, beta2, eps, weightDecay } = options;
-  const outParams: Tensor[] = [];
-  const outStates: AdamParamState[] = [];
-  for (let i = 0; i < params.length; i++) {
-    let p = params[i]!;
-    const g0 = grads[i];
-    const s = states[i]!;
-    if (g0 === null || g0 === undefined) {
-      outParams.push(p);
-      outStates.push(s);
-      continue;
-    }
-    let g = options.maximize ? g0.neg() : g0;
+  return stepEach(params, grads, states, options.maximize, (p0, g0, s) => {
+    let p = p0;
+    let g = g0;
     const stepT = s.step.add(1);
     if (weightDecay !== 0) {
       if (options.decoupledWeightDecay === true) p = typeof lr === "number" ? p.mul(1 - lr * weightDecay) : p.mul(lr.mul(weightDecay).neg().add(1));
@@ -129,8 +112,7 @@ export function adamUpdatePure(
       second = next.maxExpAvgSq;
     }
     const denom = second.sqrt().div(biasCorrection2Sqrt).add(eps);
-    outParams.push(typeof lr === "number" ? p.add(expAvg.div(denom), { alpha: -(lr / biasCorrection1) }) : p.sub(expAvg.div(denom).mul(lr.div(biasCorrection1))));
-    outStates.push(next);
-  }
-  return { params: outParams, states: outStates };
+    const param = typeof lr === "number" ? p.add(expAvg.div(denom), { alpha: -(lr / biasCorrection1) }) : p.sub(expAvg.div(denom).mul(lr.div(biasCorrection1)));
+    return { param, state: next };
+  });
 }

@@ -18,6 +18,7 @@ import {
   rounder,
 } from "../kernels/asgd-kernels.js";
 import { pinForAsgdKernel } from "../kernels/asgd-wasm.js";
+import { stepEach } from "./pure-step.js";
 
 type FloatDtype = "float32" | "float64";
 
@@ -535,18 +536,9 @@ export function asgdUpdatePure(
     checkScalarState(where, "states.eta", i, s.eta);
     checkScalarState(where, "states.step", i, s.step);
   }
-  const outParams: Tensor[] = [];
-  const outStates: AsgdParamState[] = [];
-  for (let i = 0; i < params.length; i++) {
-    const g = grads[i];
-    if (g === null || g === undefined) {
-      outParams.push(params[i]!);
-      outStates.push(states[i]!);
-      continue;
-    }
-    const next = singleStep(params[i]!, g, states[i]!, o);
-    outParams.push(next.param);
-    outStates.push({ step: next.step, eta: next.eta, mu: next.mu, ax: next.ax });
-  }
-  return { params: outParams, states: outStates };
+  // The step negates the gradient itself when maximizing (it follows PyTorch's op order).
+  return stepEach(params, grads, states, false, (p, g, s) => {
+    const next = singleStep(p, g, s, o);
+    return { param: next.param, state: { step: next.step, eta: next.eta, mu: next.mu, ax: next.ax } };
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * Argument checks shared by the pure optimizer updates ({@link sgdUpdatePure}, {@link adamUpdatePure}).
+ * Argument checks shared by the pure optimizer updates (SGD, Adam, RMSprop, Adagrad).
  * @module
  */
 import { Tensor } from "@tapegrad/core";
@@ -41,4 +41,28 @@ export function checkPureLists(
       }
     }
   });
+}
+
+/**
+ * @internal throw unless `options` is an object whose `nonNegative` keys are finite numbers >= 0 and
+ * whose `flags` are booleans; `foreach: true` is refused (the pure updates have no foreach path).
+ */
+export function checkPureOptions(where: string, options: object, nonNegative: readonly string[], flags: readonly string[]): void {
+  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object, got ${show(options)}`);
+  const o = options as Record<string, unknown>;
+  for (const key of nonNegative) {
+    const v = o[key];
+    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: ${key} must be a finite number >= 0, got ${show(v)}`);
+  }
+  for (const key of flags) {
+    if (typeof o[key] !== "boolean") throw new TypeError(`${where}: ${key} must be a boolean, got ${show(o[key])}`);
+  }
+  if (o["foreach"] === true) throw new Error(`${where}: foreach: true is not supported by the pure update`);
+}
+
+/** @internal throw unless `step` is a 1-element float tensor (the state's step counter). */
+export function checkStepState(where: string, step: unknown, i: number): void {
+  if (!(step instanceof Tensor) || step.numel() !== 1 || !step.isFloatingPoint()) {
+    throw new TypeError(`${where}: states[${i}].step must be a 1-element float tensor`);
+  }
 }

@@ -5,7 +5,8 @@
  */
 import { Tensor, isGradEnabled } from "@tapegrad/core";
 import { type SgdUpdateOptions, resolveLr } from "./sgd-update.js";
-import { checkPureLists } from "./pure-checks.js";
+import { checkPureLists, checkPureOptions } from "./pure-checks.js";
+import { stepEach } from "./pure-step.js";
 
 /** One parameter's SGD state for {@link sgdUpdatePure}: the momentum buffer, `null` before the first step (or without momentum). */
 export interface SgdParamState {
@@ -14,20 +15,10 @@ export interface SgdParamState {
 }
 
 function checkOptions(where: string, o: SgdUpdateOptions): void {
-  if (typeof o !== "object" || o === null) throw new TypeError(`${where}: options must be an object, got ${String(o)}`);
-  for (const key of ["momentum", "dampening", "weightDecay"] as const) {
-    const v = o[key];
-    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
-      throw new RangeError(`${where}: ${key} must be a finite number >= 0, got ${String(v)}`);
-    }
-  }
-  for (const key of ["nesterov", "maximize"] as const) {
-    if (typeof o[key] !== "boolean") throw new TypeError(`${where}: ${key} must be a boolean, got ${String(o[key])}`);
-  }
+  checkPureOptions(where, o, ["momentum", "dampening", "weightDecay"], ["nesterov", "maximize"]);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
     throw new RangeError(`${where}: Nesterov momentum requires a momentum and zero dampening (momentum ${o.momentum}, dampening ${o.dampening})`);
   }
-  if (o.foreach === true) throw new Error(`${where}: foreach: true is not supported by the pure update (use sgdUpdate)`);
 }
 
 /**
@@ -75,25 +66,13 @@ export function sgdUpdatePure(
     return buf === null ? [] : [["states.momentumBuffer", buf]];
   });
   const lr = resolveLr(options.lr, where);
-  const outParams: Tensor[] = [];
-  const outStates: SgdParamState[] = [];
-  for (let i = 0; i < params.length; i++) {
-    const p = params[i]!;
-    const g0 = grads[i];
-    if (g0 === null || g0 === undefined) {
-      outParams.push(p);
-      outStates.push(states[i]!);
-      continue;
-    }
-    let g = options.maximize ? g0.neg() : g0;
-    if (options.weightDecay !== 0) g = g.add(p, { alpha: options.weightDecay });
-    let buf: Tensor | null = states[i]!.momentumBuffer;
+  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
+    let g = options.weightDecay !== 0 ? g0.add(p, { alpha: options.weightDecay }) : g0;
+    let buf: Tensor | null = s.momentumBuffer;
     if (options.momentum !== 0) {
       buf = buf === null ? (isGradEnabled() ? g.clone() : g.detach().clone()) : buf.mul(options.momentum).add(g, { alpha: 1 - options.dampening });
       g = options.nesterov ? g.add(buf, { alpha: options.momentum }) : buf;
     }
-    outParams.push(typeof lr === "number" ? p.add(g, { alpha: -lr }) : p.sub(g.mul(lr)));
-    outStates.push({ momentumBuffer: buf });
-  }
-  return { params: outParams, states: outStates };
+    return { param: typeof lr === "number" ? p.add(g, { alpha: -lr }) : p.sub(g.mul(lr)), state: { momentumBuffer: buf } };
+  });
 }

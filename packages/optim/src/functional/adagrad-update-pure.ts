@@ -1,0 +1,83 @@
+/**
+ * The pure (optax-style) Adagrad step: new parameters and accumulated squares out, nothing
+ * mutated, for differentiating through unrolled optimizer steps.
+ * @module
+ */
+import { Tensor, fullLike } from "@tapegrad/core";
+import { stepTensor } from "../optimizer-checks.js";
+import { type AdagradUpdateOptions } from "./adagrad-update.js";
+import { resolveLr } from "./sgd-update.js";
+import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
+import { stepEach } from "./pure-step.js";
+
+/** One parameter's Adagrad state for {@link adagradUpdatePure} (the keys of `Adagrad`'s `opt.state.get(p)`). */
+export interface AdagradParamState {
+  /** Number of updates so far (0-dim float tensor). */
+  step: Tensor;
+  /** Accumulated squared gradients. */
+  sum: Tensor;
+}
+
+/**
+ * A fresh Adagrad state for `param`, as `Adagrad` creates it: `step = 0` and `sum` filled with
+ * `initialAccumulatorValue` (default 0).
+ * @throws TypeError for a param that is not a float tensor.
+ * @example const states = params.map((p) => adagradInitState(p, { initialAccumulatorValue: 0.1 }));
+ */
+export function adagradInitState(param: Tensor, options: { initialAccumulatorValue?: number } = {}): AdagradParamState {
+  if (!(param instanceof Tensor) || !param.isFloatingPoint()) throw new TypeError(`adagradInitState: param must be a float tensor, got ${String(param)}`);
+  return { step: stepTensor(), sum: fullLike(param, options.initialAccumulatorValue ?? 0) };
+}
+
+/**
+ * One Adagrad step without mutation: the same operations and values as {@link adagradUpdate}
+ * (and `Adagrad`), but every result is a new tensor, so the step can be unrolled and
+ * differentiated (each op is recorded when grad mode is on), also with respect to a tensor `lr`
+ * that requires grad.
+ *
+ * ```
+ * step = step + 1;  g = maximize ? -grad : grad
+ * if weightDecay != 0: g = g + weightDecay * p
+ * clr = lr / (1 + (step - 1) * lrDecay)
+ * sum = sum + g * g
+ * p = p - clr * g / (sqrt(sum) + eps)
+ * ```
+ *
+ * A `null` gradient leaves that parameter and its state unchanged (the same objects are returned).
+ *
+ * @param params the current parameters (not modified).
+ * @param grads their gradients, or `null` to skip a parameter.
+ * @param states one {@link AdagradParamState} per parameter (see {@link adagradInitState}).
+ * @param options one group's hyperparameters.
+ * @returns `{ params, states }`, parallel to the inputs.
+ * @throws TypeError/RangeError for lists of different lengths, mismatched shapes or dtypes, or invalid hyperparameters.
+ * @example
+ * let params = [w0], states = [adagradInitState(w0)];
+ * const [g] = grad([loss(params[0])], params, { createGraph: true });
+ * ({ params, states } = adagradUpdatePure(params, [g], states,
+ *   { lr, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false }));
+ */
+export function adagradUpdatePure(
+  params: readonly Tensor[],
+  grads: ReadonlyArray<Tensor | null>,
+  states: readonly AdagradParamState[],
+  options: AdagradUpdateOptions,
+): { params: Tensor[]; states: AdagradParamState[] } {
+  const where = "adagradUpdatePure";
+  checkPureOptions(where, options, ["lrDecay", "weightDecay", "eps"], ["maximize"]);
+  checkPureLists(where, params, grads, states, (s, i) => {
+    const st = s as Partial<AdagradParamState>;
+    checkStepState(where, st.step, i);
+    return [["states.sum", st.sum as Tensor]];
+  });
+  const lr = resolveLr(options.lr, where);
+  const { lrDecay, weightDecay, eps } = options;
+  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
+    const g = weightDecay !== 0 ? g0.add(p, { alpha: weightDecay }) : g0;
+    const stepT = s.step.add(1);
+    const decay = 1 + (stepT.item() - 1) * lrDecay;
+    const sum = s.sum.add(g.mul(g));
+    const direction = g.div(sum.sqrt().add(eps));
+    return { param: typeof lr === "number" ? p.add(direction, { alpha: -(lr / decay) }) : p.sub(direction.mul(lr.div(decay))), state: { step: stepT, sum } };
+  });
+}
