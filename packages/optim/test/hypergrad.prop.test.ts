@@ -1,8 +1,10 @@
 import { Generator, Tensor, getDefaultDtype, grad, noGrad, randn, setDefaultDtype, tensor } from "@tapegrad/core";
 import { F } from "@tapegrad/nn";
 import {
-  ASGD, Adam, SGD, type AsgdParamState, type AdamParamState, type SgdParamState,
-  adamInitState, adamUpdatePure, asgdInitState, asgdUpdatePure, sgdUpdatePure, unrollSteps,
+  ASGD, Adagrad, Adam, Optimizer, RMSprop, SGD, type AdagradParamState, type AsgdParamState, type AdamParamState, type RmspropParamState,
+  type SgdParamState,
+  adamInitState, adamUpdatePure, adagradInitState, adagradUpdatePure, asgdInitState, asgdUpdatePure, rmspropInitState, rmspropUpdatePure,
+  sgdUpdatePure, unrollSteps,
 } from "@tapegrad/optim";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -203,7 +205,7 @@ describe("the class and the functional path agree exactly", () => {
   });
 
   /** Class (differentiable) and pure runs of the same optimizer: final params and d/d(lr, W, b). */
-  function both<S>(pb: Problem, makeClass: (ps: Tensor[], lr: Tensor) => SGD | Adam, init: (p: Tensor) => S,
+  function both<S>(pb: Problem, makeClass: (ps: Tensor[], lr: Tensor) => Optimizer, init: (p: Tensor) => S,
     update: (ps: Tensor[], gs: Array<Tensor | null>, st: S[], lr: Tensor) => { params: Tensor[]; states: S[] }, lr0: number): [number[], number[]] {
     const out = (final: Tensor[], lr: Tensor, init0: Tensor[]): number[] => {
       const g = grad([loss(final, pb.Xv, pb.yv)], [lr, ...init0]);
@@ -229,6 +231,51 @@ describe("the class and the functional path agree exactly", () => {
       fc.property(problemArb, sgdArb, (pb, o) => {
         const [a, b] = both<SgdParamState>(pb, (ps, lr) => new SGD(ps, { ...o, lr, differentiable: true }), () => ({ momentumBuffer: null }),
           (ps, gs, st, lr) => sgdUpdatePure(ps, gs, st, { ...o, lr }), o.lr);
+        expect(b).toEqual(a);
+      }),
+      RUNS,
+    );
+  });
+
+  test("RMSprop (centered, momentum, maximize, weight decay)", () => {
+    const rmspropArb = fc.record({
+      lr: fc.double({ min: 0.001, max: 0.05, noNaN: true }),
+      alpha: fc.double({ min: 0.3, max: 0.99, noNaN: true }),
+      eps: fc.constant(1e-8),
+      weightDecay: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.1, noNaN: true })),
+      momentum: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.9, noNaN: true })),
+      centered: fc.boolean(),
+      maximize: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(problemArb, rmspropArb, (pb, o) => {
+        const [a, b] = both<RmspropParamState>(pb, (ps, lr) => new RMSprop(ps, { ...o, lr, differentiable: true }),
+          (p) => rmspropInitState(p, o), (ps, gs, st, lr) => rmspropUpdatePure(ps, gs, st, { ...o, lr }), o.lr);
+        // Final params (W then b) are bit-identical. The hypergradients may differ in the last bits
+        // when centered with alpha < 0.5: lerp's other branch reads the gradient twice, and the two
+        // graphs sum those contributions in a different order.
+        const exact = pb.d + 1;
+        expect(b.slice(0, exact)).toEqual(a.slice(0, exact));
+        b.slice(exact).forEach((v, i) => expect(Math.abs(v - a[exact + i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(a[exact + i]!))));
+      }),
+      RUNS,
+    );
+  });
+
+  test("Adagrad (lr decay, initial accumulator, maximize, weight decay)", () => {
+    const adagradArb = fc.record({
+      lr: fc.double({ min: 0.001, max: 0.3, noNaN: true }),
+      lrDecay: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.5, noNaN: true })),
+      weightDecay: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.1, noNaN: true })),
+      initialAccumulatorValue: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
+      eps: fc.constant(1e-10),
+      maximize: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(problemArb, adagradArb, (pb, o) => {
+        const { initialAccumulatorValue, ...hp } = o;
+        const [a, b] = both<AdagradParamState>(pb, (ps, lr) => new Adagrad(ps, { ...o, lr, differentiable: true }),
+          (p) => adagradInitState(p, { initialAccumulatorValue }), (ps, gs, st, lr) => adagradUpdatePure(ps, gs, st, { ...hp, lr }), o.lr);
         expect(b).toEqual(a);
       }),
       RUNS,
