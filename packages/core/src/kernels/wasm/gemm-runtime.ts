@@ -37,8 +37,8 @@ interface Width {
   es: number;
 }
 
-/** Undefined until first needed; null when the module cannot be used here. */
-let gemm: KernelModule<GemmExports> | null | undefined;
+/** The instantiated module and its two widths; undefined until first needed, null when it cannot be used here. */
+let gemm: { kernel: KernelModule<GemmExports>; f32: Width; f64: Width } | null | undefined;
 /** Operands, result and per-thread work areas. */
 const scratch = new ScratchBlock();
 /** A float64 view of kernel memory, remade with the float32 one. */
@@ -49,21 +49,22 @@ const MAX_BYTES = 1 << 30;
 const MIN_THREADED_MACS = 1 << 22;
 
 /** The compiled and instantiated module, or null when WebAssembly SIMD or memory is unavailable. */
-function module(): KernelModule<GemmExports> | null {
-  if (gemm === undefined) gemm = instantiateKernel<GemmExports>(gemmWasmBase64, gemmWasmUnsharedBase64);
+function module(): { kernel: KernelModule<GemmExports>; f32: Width; f64: Width } | null {
+  if (gemm === undefined) {
+    const kernel = instantiateKernel<GemmExports>(gemmWasmBase64, gemmWasmUnsharedBase64);
+    const ex = kernel?.exports;
+    gemm = ex === undefined ? null : {
+      kernel: kernel!,
+      f32: { name: "sgemm", call: ex.sgemm, workBytes: align(ex.sgemmWorkBytes()), es: 4 },
+      f64: { name: "dgemm", call: ex.dgemm, workBytes: align(ex.dgemmWorkBytes()), es: 8 },
+    };
+  }
   return gemm;
 }
 
 /** Whether the wasm matrix product can run in this runtime. */
 export function wasmGemmAvailable(): boolean {
   return module() !== null;
-}
-
-/** The module's entry for buffers like `x`. */
-function widthOf(g: KernelModule<GemmExports>, x: FloatBuffer): Width {
-  return x instanceof Float32Array
-    ? { name: "sgemm", call: g.exports.sgemm, workBytes: align(g.exports.sgemmWorkBytes()), es: 4 }
-    : { name: "dgemm", call: g.exports.dgemm, workBytes: align(g.exports.dgemmWorkBytes()), es: 8 };
 }
 
 /** Round a byte count up to 64 (v128 alignment keeps loads fast; 64 keeps work areas on their own cache lines). */
@@ -137,7 +138,7 @@ export function gemmWasm<T extends FloatBuffer>(
 ): boolean {
   const g = module();
   if (g === null) return false;
-  const w = widthOf(g, out);
+  const w = out instanceof Float32Array ? g.f32 : g.f64;
   const threads = threadsFor(M, K, N);
   const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) + Placer.bytes(out, M * N, false);
   const space = reserve(operandBytes + threads * w.workBytes, out);
@@ -148,7 +149,7 @@ export function gemmWasm<T extends FloatBuffer>(
   const bPtr = placer.place(b, bOffset, K * N);
   const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
   const cPtr = placer.slot(M * N);
-  product(g, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr);
+  product(g.kernel, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr);
   placer.copyOut(cPtr, M * N, out, outOffset);
   return true;
 }
@@ -197,7 +198,7 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
 ): boolean {
   const g = module();
   if (g === null) return false;
-  const w = widthOf(g, out);
+  const w = out instanceof Float32Array ? g.f32 : g.f64;
   const threads = threadsFor(M, K, N);
   const space = reserve(threads * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.bytes(out, batch * M * N, false), out);
   if (space === null) return false;
@@ -209,7 +210,7 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
   for (let t = 0; t < batch; t++) {
     const aAt = aPtr + aIndex[t]! * M * K * w.es;
     const bAt = bPtr + bIndex[t]! * K * N * w.es;
-    product(g, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0);
+    product(g.kernel, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0);
   }
   placer.copyOut(cPtr, batch * M * N, out, 0);
   return true;
