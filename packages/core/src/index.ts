@@ -40,3 +40,4 @@ export { kernelMemory, allocateKernelBytes, kernelMemoryUsage, ScratchBlock, ker
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
 export { setKernelThreads, getKernelThreads, runParallel } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
+export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";

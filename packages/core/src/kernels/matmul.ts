@@ -8,7 +8,8 @@
  */
 import type { TypedArray } from "../dtype.js";
 import { getKernelBackend } from "./backend.js";
-import { type FloatBuffer, gemmBatchedWasm, gemmWasm } from "./wasm/gemm-runtime.js";
+import { gemmBatchedWasm, gemmWasm } from "./wasm/gemm-runtime.js";
+import type { FloatBuffer } from "./wasm/placer.js";
 
 /** Rows of B (the K dimension) per block: a BLOCK_K x BLOCK_N panel of B stays in cache across rows. */
 const BLOCK_K = 64;

@@ -9,8 +9,8 @@
  * @module
  */
 import {
-  type KernelModule, type Tensor, ScratchBlock, getKernelBackend, getKernelThreads, instantiateKernel, kernelAddress, kernelHeapF32, pinStorage,
-  runParallel,
+  type KernelModule, type Tensor, Placer, ScratchBlock, getKernelBackend, getKernelThreads, instantiateKernel, kernelAddress, kernelHeapF32,
+  pinStorage, runParallel,
 } from "@tapegrad/core";
 import { asgdWasmBase64, asgdWasmUnsharedBase64 } from "./wasm/asgd.generated.js";
 
@@ -26,7 +26,7 @@ const CHUNK = 32768;
 /** Updates of fewer elements run on one thread (waking a helper costs more than they take). */
 const MIN_THREADED_ELEMENTS = 1 << 17;
 
-/** Undefined until first needed; null when WebAssembly SIMD or shared memory is unavailable. */
+/** Undefined until first needed; null when WebAssembly SIMD or kernel memory is unavailable. */
 let asgd: KernelModule<AsgdExports> | null | undefined;
 /** Chunks (or whole staged copies) of unpinned p, g and ax. */
 const scratch = new ScratchBlock();
@@ -139,29 +139,20 @@ function update(
   const threads = total >= MIN_THREADED_ELEMENTS ? getKernelThreads() : 1;
   const pinned = [kernelAddress(p), kernelAddress(g), kernelAddress(ax)];
   if (threads === 1 && pinned.includes(null)) return chunked(run, scalars, p, po, g, go, ax, axo, total, readAx);
-  // Addresses of the operands: in place, or staged whole into scratch.
-  const staged = pinned.filter((a) => a === null).length;
-  const base = staged === 0 ? 0 : scratch.reserve(staged * 4 * total);
+  // Addresses of the operands: in place when pinned, else staged whole into scratch.
+  const base = scratch.reserve(Placer.bytes(p, total) + Placer.bytes(g, total) + Placer.bytes(ax, total));
   if (base === null) return 0;
-  const h = staged === 0 ? null : kernelHeapF32();
-  let next = base;
-  const stage = (src: Float32Array, offset: number, at: number | null, copy: boolean): number => {
-    if (at !== null) return at + 4 * offset;
-    const slot = next;
-    next += 4 * total;
-    if (copy) h!.set(src.subarray(offset, offset + total), slot >>> 2);
-    return slot;
-  };
-  const pAt = stage(p, po, pinned[0]!, true);
-  const gAt = stage(g, go, pinned[1]!, true);
-  const axAt = stage(ax, axo, pinned[2]!, readAx);
+  const placer = new Placer(kernelHeapF32(), base);
+  const pAt = placer.place(p, po, total);
+  const gAt = placer.place(g, go, total);
+  const axAt = readAx || pinned[2] !== null ? placer.place(ax, axo, total) : placer.slot(total);
   // Ranges of whole 8-element steps, one per thread: each element is updated exactly as on one thread.
   const per = Math.ceil(total / threads / 8) * 8;
   const calls: number[][] = [];
   for (let o = 0; o < total; o += per) calls.push([pAt + 4 * o, gAt + 4 * o, axAt + 4 * o, Math.min(per, total - o), ...scalars]);
   runParallel(m.module, name, calls, run);
-  if (pinned[0] === null) p.set(h!.subarray(pAt >>> 2, (pAt >>> 2) + total), po);
-  if (pinned[2] === null) ax.set(h!.subarray(axAt >>> 2, (axAt >>> 2) + total), axo);
+  if (pinned[0] === null) placer.copyOut(pAt, total, p, po);
+  if (pinned[2] === null) placer.copyOut(axAt, total, ax, axo);
   return total;
 }
 

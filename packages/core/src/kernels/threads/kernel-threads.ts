@@ -72,9 +72,9 @@ function defaultThreads(): number {
 }
 
 /**
- * Set how many threads large kernels (float32 matmuls, ASGD steps on many parameters) may use,
- * the calling thread included; 1 disables helper threads. The default is the machine's available
- * parallelism, at most 4, or the environment variable `TAPEGRAD_THREADS`. Results do not depend on
+ * Set how many threads large kernels (float32 and float64 matmuls, ASGD steps on many
+ * parameters) may use, the calling thread included; 1 disables helper threads. The default is the
+ * machine's available parallelism, at most 4, or the environment variable `TAPEGRAD_THREADS`. Results do not depend on
  * the thread count: each thread computes whole output elements exactly as one thread would.
  * @param threads an integer from 1 to 64
  * @throws RangeError for anything else

@@ -5,11 +5,11 @@
  * copied out. Large products split their rows of C between the kernel threads.
  * @module
  */
-import { kernelAddress } from "../../pin.js";
 import { getKernelThreads, runParallel } from "../threads/kernel-threads.js";
 import { gemmWasmBase64, gemmWasmUnsharedBase64 } from "./gemm.generated.js";
 import { type KernelModule, instantiateKernel } from "./instantiate.js";
 import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
+import { type FloatBuffer, Placer, align } from "./placer.js";
 
 /** One kernel call: transA, transB, M, N, K, a, lda, b, ldb, c, ldc, bias, work. */
 type GemmCall = (
@@ -25,8 +25,6 @@ interface GemmExports {
   dgemm: GemmCall;
 }
 
-/** A dense float buffer of either width: a product takes all its operands of one width. */
-export type FloatBuffer = Float32Array | Float64Array;
 
 /** The element width of a product: its export, work size and element size. */
 interface Width {
@@ -67,8 +65,6 @@ export function wasmGemmAvailable(): boolean {
   return module() !== null;
 }
 
-/** Round a byte count up to 64 (v128 alignment keeps loads fast; 64 keeps work areas on their own cache lines). */
-const align = (n: number): number => (n + 63) & ~63;
 
 /** The scratch block of at least `bytes`, and a view of kernel memory of `like`'s type; null when too large. */
 function reserve(bytes: number, like: FloatBuffer): { at: number; h: FloatBuffer } | null {
@@ -78,49 +74,6 @@ function reserve(bytes: number, like: FloatBuffer): { at: number; h: FloatBuffer
   if (like instanceof Float32Array) return { at, h: f32 };
   if (heapF64.buffer !== f32.buffer) heapF64 = new Float64Array(f32.buffer);
   return { at, h: heapF64 };
-}
-
-/** Lays out operands in the scratch block: pinned ones stay where they are, the others get the next slot. */
-class Placer {
-  private next: number;
-  /** Bytes per element, and its log2 (addresses are multiples of 64, so `>>>` gives the index). */
-  private readonly es: number;
-  private readonly sh: number;
-  constructor(private readonly h: FloatBuffer, start: number) {
-    this.next = start;
-    this.es = h.BYTES_PER_ELEMENT;
-    this.sh = this.es === 4 ? 2 : 3;
-  }
-
-  /** Bytes of scratch that `length` elements take (with 32 readable bytes after them), 0 when read in place. */
-  static bytes(src: FloatBuffer, length: number, inPlace = true): number {
-    return inPlace && kernelAddress(src) !== null ? 0 : align(src.BYTES_PER_ELEMENT * length + 32);
-  }
-
-  /**
-   * The byte address of `length` values of `src` from `offset`: in place when pinned and `inPlace`,
-   * else copied in (the bias is always copied: the kernel reads 32 bytes past its end).
-   */
-  place(src: FloatBuffer, offset: number, length: number, inPlace = true): number {
-    const pinned = inPlace ? kernelAddress(src) : null;
-    if (pinned !== null) return pinned + offset * this.es;
-    const at = this.next;
-    this.h.set(offset === 0 && length === src.length ? src : src.subarray(offset, offset + length), at >>> this.sh);
-    this.next = at + align(length * this.es + 32);
-    return at;
-  }
-
-  /** A slot of `length` elements for a result. */
-  slot(length: number): number {
-    const at = this.next;
-    this.next = at + align(length * this.es + 32);
-    return at;
-  }
-
-  /** Copy `length` elements at byte address `at` out to `dst` from `offset`. */
-  copyOut(at: number, length: number, dst: FloatBuffer, offset: number): void {
-    dst.set(this.h.subarray(at >>> this.sh, (at >>> this.sh) + length), offset);
-  }
 }
 
 /**
