@@ -34,6 +34,7 @@ export { save, load } from "./serialize/file.js";
 export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
+export { conv1d, conv2d, type ConvOptions, type SizeArg } from "./ops/conv.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
 export { pinStorage, isPinned, kernelAddress } from "./pin.js";
 export { kernelMemory, allocateKernelBytes, kernelMemoryUsage, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";

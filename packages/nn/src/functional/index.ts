@@ -7,6 +7,7 @@
  */
 export { relu, tanh, sigmoid, logSigmoid, gelu, softmax, logSoftmax, type GeluOptions } from "./activations.js";
 export { linear } from "./linear.js";
+export { conv1d, conv2d, type ConvOptions } from "./conv.js";
 export { dropout } from "./dropout.js";
 export { oneHot } from "./one-hot.js";
 export {
