@@ -35,6 +35,7 @@ export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
 export { conv1d, conv2d, type ConvOptions, type SizeArg } from "./ops/conv.js";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from "./ops/pool.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
 export { pinStorage, isPinned } from "./pin.js";
 export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";

@@ -4,6 +4,7 @@
  * @module
  */
 import { type ConvOptions, type Generator, type SizeArg, type Tensor, conv1d, conv2d, getDefaultDtype, zeros } from "@tapegrad/core";
+import { sizeTuple } from "@tapegrad/core/internal";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkFloatDtype, checkInt, checkOptions, describe } from "./util.js";
@@ -27,16 +28,6 @@ export interface ConvLayerOptions {
   dtype?: "float32" | "float64";
   /** Generator for the initial values (the seeded default generator if omitted). */
   generator?: Generator;
-}
-
-/** One integer per spatial dim from a size argument (`where` names the layer in messages). */
-function tuple(value: unknown, dims: number, where: string, name: string, min: number): number[] {
-  const list = typeof value === "number" ? new Array<number>(dims).fill(value) : Array.isArray(value) ? (value as unknown[]) : null;
-  if (list === null || list.length !== dims || !list.every((v) => typeof v === "number" && Number.isInteger(v))) {
-    throw new TypeError(`${where}: ${name} must be an integer or a list of ${dims} integers, got ${describe(value)}`);
-  }
-  if ((list as number[]).some((v) => v < min)) throw new RangeError(`${where}: ${name} must be at least ${min}, got ${describe(value)}`);
-  return list as number[];
 }
 
 /**
@@ -79,9 +70,9 @@ export abstract class ConvNd extends Module {
     checkInt(groups, where, "groups", 1);
     if (inChannels % groups !== 0) throw new RangeError(`${where}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
     if (outChannels % groups !== 0) throw new RangeError(`${where}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
-    this.kernelSize = tuple(kernelSize, dims, where, "kernelSize", 1);
-    this.stride = tuple(o.stride ?? 1, dims, where, "stride", 1);
-    this.dilation = tuple(o.dilation ?? 1, dims, where, "dilation", 1);
+    this.kernelSize = sizeTuple(kernelSize, dims, where, "kernelSize", 1);
+    this.stride = sizeTuple(o.stride ?? 1, dims, where, "stride", 1);
+    this.dilation = sizeTuple(o.dilation ?? 1, dims, where, "dilation", 1);
     const padding = o.padding ?? 0;
     if (padding === "same" || padding === "valid") {
       if (padding === "same" && this.stride.some((s) => s !== 1)) {
@@ -91,7 +82,7 @@ export abstract class ConvNd extends Module {
     } else if (typeof padding === "string") {
       throw new RangeError(`${where}: invalid padding string ${describe(padding)}, expected "same" or "valid"`);
     } else {
-      this.padding = tuple(padding, dims, where, "padding", 0);
+      this.padding = sizeTuple(padding, dims, where, "padding", 0);
     }
     const mode = o.paddingMode ?? "zeros";
     if (mode !== "zeros") throw new RangeError(`${where}: paddingMode ${describe(mode)} is not supported (only "zeros")`);

@@ -10,9 +10,9 @@ import type { Tensor } from "../tensor.js";
 import { convolution } from "./conv-primitives.js";
 import { squeeze, unsqueeze } from "./movement.js";
 import { checkTensor } from "./operands.js";
+import { type SizeArg, checkOptionsObject, sizeTuple } from "./size-args.js";
 
-/** A size argument: one number for every spatial dim, or one per dim. */
-export type SizeArg = number | readonly number[];
+export type { SizeArg };
 
 /** Options of {@link conv2d} and {@link conv1d} (PyTorch's keyword arguments). */
 export interface ConvOptions {
@@ -28,26 +28,6 @@ export interface ConvOptions {
   dilation?: SizeArg;
   /** Split the channels into this many independent groups (default 1). */
   groups?: number;
-}
-
-/** @internal one integer per spatial dim from a size argument, each at least `min`. */
-export function sizeTuple(value: unknown, dims: number, op: string, name: string, min: number): number[] {
-  const list = typeof value === "number" ? new Array<number>(dims).fill(value) : Array.isArray(value) ? (value as unknown[]) : null;
-  if (list === null || list.length !== dims || !list.every((v) => typeof v === "number" && Number.isInteger(v))) {
-    throw new TypeError(`${op}: ${name} must be an integer or a list of ${dims} integers, got ${describe(value)}`);
-  }
-  const nums = list as number[];
-  if (nums.some((v) => v < min)) {
-    throw new RangeError(`${op}: ${name} must be ${min === 0 ? "non-negative" : `at least ${min}`}, got ${describe(value)}`);
-  }
-  return nums;
-}
-
-/** @internal throw unless `options` is undefined or a plain object. */
-export function checkOptionsObject<T>(options: T | undefined, op: string): Partial<T> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${op}: options must be an object, got ${describe(options)}`);
-  return options;
 }
 
 /** Output length of one spatial dim: `floor((size + padBegin + padEnd - dilation*(kernel-1) - 1) / stride) + 1`. */
