@@ -45,6 +45,15 @@ export function dualLevel<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Whether `t` carries a tangent at the active dual level (false outside a level). Code that takes a
+ * tensor to a number when it does not need its derivative (e.g. an optimizer's tensor lr) uses it
+ * to keep dual tensors as tensors.
+ */
+export function isDual(t: Tensor): boolean {
+  return t instanceof Tensor && tangentOf(t) !== null;
+}
+
 /** Whether a dual level is active (code inside {@link dualLevel}). */
 export function isForwardAdActive(): boolean {
   return currentLevel() !== null;
