@@ -8,9 +8,13 @@ import { fileURLToPath } from "node:url";
 import { type Tensor, dualLevel, makeDual, manualSeed, noGrad, setDefaultDtype, tensor, unpackDual } from "@tapegrad/core";
 import { F, Linear, Sequential, Tanh, functionalCall } from "@tapegrad/nn";
 import { asgdInitState, asgdUpdatePure, unrollSteps } from "@tapegrad/optim";
+import { cli } from "./support/cli.js";
 import { readDigits, splitDigits } from "./support/digits-data.js";
 
-const quick = process.argv.includes("--quick") || process.env.TAPEGRAD_QUICK === "1";
+const { quick } = cli(
+  "Usage: npx tsx examples/forward-hypergradient-long-unroll.ts [--quick]\n\nA learning-rate hypergradient through 1,000 ASGD steps in constant memory, by forward mode.",
+  { quick: { type: "boolean", help: "100 inner steps and smaller data instead of 1,000" } },
+);
 const K = quick ? 100 : 1000; // inner steps (the short mode, for the test suite, runs 100)
 const gc = (globalThis as { gc?: () => void }).gc;
 
