@@ -10,6 +10,7 @@ export default defineConfig({
       "@tapegrad/core": source("./packages/core/src/index.ts"),
       "@tapegrad/nn": source("./packages/nn/src/index.ts"),
       "@tapegrad/optim": source("./packages/optim/src/index.ts"),
+      "@tapegrad/data": source("./packages/data/src/index.ts"),
     },
   },
   test: {
