@@ -14,7 +14,7 @@ export { jvp, vjp, type VjpFunction, type FunctionOutput } from "./autograd/func
 export { Node, AccumulateGrad, type ForwardRule, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
-  randLike, randnLike, randintLike, scalar, type CreationOptions, type RandomOptions,
+  randLike, randnLike, randintLike, randperm, scalar, type CreationOptions, type RandomOptions,
 } from "./ops/creation.js";
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, where,
