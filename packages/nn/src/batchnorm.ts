@@ -2,11 +2,11 @@
  * `BatchNorm1d` and `BatchNorm2d`: batch normalization layers with running statistics.
  * @module
  */
-import { type Tensor, getDefaultDtype, noGrad, ones, tensor, zeros } from "@tapegrad/core";
+import { type Tensor, noGrad, ones, tensor, zeros } from "@tapegrad/core";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { batchNorm } from "./functional/normalization.js";
-import { checkFinite, checkFloatDtype, checkInt, checkOptions, describe, formatShape } from "./util.js";
+import { checkFinite, checkInt, checkOptions, describe, factoryDtype, formatShape } from "./util.js";
 
 /** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormModuleOptions {
@@ -59,14 +59,14 @@ export abstract class BatchNormBase extends Module {
     super();
     const where = this.constructor.name;
     checkInt(numFeatures, where, "numFeatures", 1);
-    const o = checkOptions(options, where);
+    const o = checkOptions(options, where, ["eps", "momentum", "affine", "trackRunningStats", "dtype"]);
     const { eps = 1e-5, affine = true, trackRunningStats = true } = o;
     const momentum = o.momentum === undefined ? 0.1 : o.momentum;
     checkFinite(eps, where, "eps");
     if (momentum !== null) checkFinite(momentum, where, "momentum");
     if (typeof affine !== "boolean") throw new TypeError(`${where}: affine must be a boolean, got ${describe(affine)}`);
     if (typeof trackRunningStats !== "boolean") throw new TypeError(`${where}: trackRunningStats must be a boolean, got ${describe(trackRunningStats)}`);
-    const dtype = checkFloatDtype(o.dtype, where) ?? getDefaultDtype();
+    const dtype = factoryDtype(o.dtype, where);
     this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;

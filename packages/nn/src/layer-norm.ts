@@ -2,11 +2,11 @@
  * `LayerNorm`: normalization over the trailing dims of each sample.
  * @module
  */
-import { type Tensor, getDefaultDtype, ones, zeros } from "@tapegrad/core";
+import { type Tensor, ones, zeros } from "@tapegrad/core";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkNormalizedShape, layerNorm } from "./functional/normalization.js";
-import { checkFinite, checkFloatDtype, checkOptions, describe } from "./util.js";
+import { checkFinite, checkOptions, describe, factoryDtype } from "./util.js";
 
 /** Options of {@link LayerNorm}. */
 export interface LayerNormModuleOptions {
@@ -44,12 +44,12 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options?: LayerNormModuleOptions) {
     super();
     this.normalizedShape = checkNormalizedShape(normalizedShape, "LayerNorm");
-    const o = checkOptions(options, "LayerNorm");
+    const o = checkOptions(options, "LayerNorm", ["eps", "elementwiseAffine", "bias", "dtype"]);
     const { eps = 1e-5, elementwiseAffine = true, bias = true } = o;
     this.eps = checkFinite(eps, "LayerNorm", "eps");
     if (typeof elementwiseAffine !== "boolean") throw new TypeError(`LayerNorm: elementwiseAffine must be a boolean, got ${describe(elementwiseAffine)}`);
     if (typeof bias !== "boolean") throw new TypeError(`LayerNorm: bias must be a boolean, got ${describe(bias)}`);
-    const dtype = checkFloatDtype(o.dtype, "LayerNorm") ?? getDefaultDtype();
+    const dtype = factoryDtype(o.dtype, "LayerNorm");
     this.elementwiseAffine = elementwiseAffine;
     this.weight = elementwiseAffine ? new Parameter(ones(this.normalizedShape, { dtype })) : null;
     this.bias = elementwiseAffine && bias ? new Parameter(zeros(this.normalizedShape, { dtype })) : null;

@@ -52,7 +52,7 @@ function checkChannelVector(v: unknown, channels: number, where: string, name: s
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions): Tensor {
   const where = "batchNorm";
   checkTensor(x, where, "input");
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["weight", "bias", "training", "momentum", "eps"]);
   const { training = false, momentum = 0.1, eps = 1e-5 } = o;
   if (typeof training !== "boolean") throw new TypeError(`${where}: training must be a boolean, got ${describe(training)}`);
   checkFinite(momentum, where, "momentum");
@@ -117,7 +117,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const where = "layerNorm";
   checkTensor(x, where, "input");
   const shape = checkNormalizedShape(normalizedShape, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["weight", "bias", "eps"]);
   const eps = checkFinite(o.eps ?? 1e-5, where, "eps");
   const trailing = x.shape.slice(x.ndim - shape.length);
   if (x.ndim < shape.length || formatShape(trailing) !== formatShape(shape)) {
@@ -154,7 +154,7 @@ export interface NormalizeOptions {
 export function normalize(x: Tensor, options?: NormalizeOptions): Tensor {
   const where = "normalize";
   checkTensor(x, where, "input");
-  const { p = 2, dim = 1, eps = 1e-12 } = checkOptions(options, where);
+  const { p = 2, dim = 1, eps = 1e-12 } = checkOptions(options, where, ["p", "dim", "eps"]);
   checkFinite(eps, where, "eps");
   const denom = core.clamp(core.norm(x, p, dim, true), eps, null);
   return core.div(x, denom);
