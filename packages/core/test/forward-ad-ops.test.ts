@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  Generator, type Node, type Tensor, amax, amin, cat, dot, gather, indexAdd, indexSelect, jvp, linear, logSoftmax, logsumexp, matmul,
+  Generator, type Node, type Tensor, amax, amin, cat, cumsum, dot, gather, indexAdd, indexSelect, jvp, linear, logSoftmax, logsumexp, matmul,
   max, min, noGrad, norm, randn, rand, scatterAdd, softmax, stack, std, tensor, variance, vjp, where, clamp,
 } from "@tapegrad/core";
 import { unaryRules } from "../src/autograd/rules/unary-rules.js";
@@ -66,6 +66,7 @@ const cases: Case[] = [
   { name: "std", inputs: [[[3, 4], "any"]], fn: (x) => std(x, { dim: 0, keepdim: true, correction: 0 }) },
   { name: "logsumexp", inputs: [[[3, 4], "any"]], fn: (x) => logsumexp(x, 1) },
   ...[0.5, 1, 2, 3, Infinity].map((p): Case => ({ name: `norm p=${p}`, inputs: [[[3, 4], "any"]], fn: (x) => norm(x, p, 1) })),
+  { name: "cumsum", inputs: [[[3, 4], "any"]], fn: (x) => cumsum(x, 1) },
   { name: "cat", inputs: [[[2, 3], "any"], [[1, 3], "any"]], fn: (a, b) => cat([a, b], 0) },
   { name: "stack", inputs: [[[2, 3], "any"], [[2, 3], "any"]], fn: (a, b) => stack([a, b], 1) },
   { name: "gather", inputs: [[[3, 4], "any"]], fn: (x) => gather(x, 1, idx([[0, 3], [2, 2], [1, 0]])) },
