@@ -2,7 +2,7 @@
 // dilations and ceil mode that leave ragged borders), and max pooling against a direct definition.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { Generator, type Tensor, adaptiveAvgPool2d, avgPool2d, gradcheck, gradgradcheck, maxPool2d, randn, tensor } from "@tapegrad/core";
+import { Generator, type Tensor, adaptiveAvgPool2d, avgPool2d, gradcheck, gradgradcheck, jvp, maxPool2d, randn, tensor } from "@tapegrad/core";
 
 interface Win {
   k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number]; ceilMode: boolean; h: number; w: number;
@@ -88,6 +88,8 @@ test("a dilated window that holds only padding gives -infinity and no gradient",
   expect(y.tolist()).toEqual([[[[-Infinity, -Infinity]], [[-Infinity, -Infinity]]]]);
   y.backward(tensor([[[[1, 1]], [[1, 1]]]], { dtype: "float64" }));
   expect(x.grad!.tolist()).toEqual([[[[0, 0]], [[0, 0]]]]);
+  const [, tangent] = jvp((t) => maxPool2d(t, [2, 1], { dilation: [2, 1], padding: [1, 0] }), [x.detach()], [tensor([[[[1, 2]], [[3, 4]]]], { dtype: "float64" })]);
+  expect(tangent.tolist()).toEqual([[[[0, 0]], [[0, 0]]]]);
 });
 
 describe("average pooling", () => {

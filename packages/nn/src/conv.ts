@@ -3,11 +3,11 @@
  * and state-dict keys (`weight`, `bias`).
  * @module
  */
-import { type ConvOptions, type Generator, type SizeArg, type Tensor, conv1d, conv2d, getDefaultDtype, zeros } from "@tapegrad/core";
+import { type ConvOptions, type Generator, type SizeArg, type Tensor, conv1d, conv2d, zeros } from "@tapegrad/core";
 import { sizeTuple } from "@tapegrad/core/internal";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { checkFloatDtype, checkInt, checkOptions, describe } from "./util.js";
+import { checkInt, checkOptions, describe, factoryDtype } from "./util.js";
 import { resetAffineParameters } from "./reset-affine.js";
 
 /** Options of {@link Conv1d} and {@link Conv2d} (PyTorch's keyword arguments). */
@@ -65,7 +65,7 @@ export abstract class ConvNd extends Module {
     super();
     checkInt(inChannels, where, "inChannels", 1);
     checkInt(outChannels, where, "outChannels", 1);
-    const o = checkOptions(options, where);
+    const o = checkOptions(options, where, ["stride", "padding", "dilation", "groups", "bias", "paddingMode", "dtype", "generator"]);
     const groups = o.groups ?? 1;
     checkInt(groups, where, "groups", 1);
     if (inChannels % groups !== 0) throw new RangeError(`${where}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
@@ -89,7 +89,7 @@ export abstract class ConvNd extends Module {
     this.paddingMode = mode;
     const hasBias = o.bias ?? true;
     if (typeof hasBias !== "boolean") throw new TypeError(`${where}: bias must be a boolean, got ${describe(hasBias)}`);
-    const dtype = checkFloatDtype(o.dtype, where) ?? getDefaultDtype();
+    const dtype = factoryDtype(o.dtype, where);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.groups = groups;

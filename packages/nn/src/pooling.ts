@@ -22,7 +22,7 @@ export class MaxPool2d extends Module {
    */
   constructor(readonly kernelSize: SizeArg, options?: MaxPoolOptions) {
     super();
-    this.options = { ...checkOptions(options, "MaxPool2d") };
+    this.options = { ...checkOptions(options, "MaxPool2d", ["stride", "padding", "dilation", "ceilMode"]) };
     checkKernelSize(kernelSize, "MaxPool2d");
   }
   /** @param x `[N, C, H, W]` or `[C, H, W]` */
@@ -58,7 +58,7 @@ export class AvgPool2d extends Module {
    */
   constructor(readonly kernelSize: SizeArg, options?: AvgPoolOptions) {
     super();
-    this.options = { ...checkOptions(options, "AvgPool2d") };
+    this.options = { ...checkOptions(options, "AvgPool2d", ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]) };
     checkKernelSize(kernelSize, "AvgPool2d");
   }
   /** @param x `[N, C, H, W]` or `[C, H, W]` */

@@ -6,7 +6,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { convInputGradRule, convRule, convWeightGradRule } from "../autograd/rules/conv-rules.js";
+import { convForward, convInputGradForward, convInputGradRule, convRule, convWeightGradForward, convWeightGradRule } from "../autograd/rules/conv-rules.js";
 import { type TypedArray, allocate } from "../dtype.js";
 import { type ConvGeometry, conv2dInputGradKernel, conv2dKernel, conv2dWeightGradKernel } from "../kernels/conv.js";
 import { Tensor } from "../tensor.js";
@@ -43,6 +43,7 @@ export function convolution(x: Tensor, w: Tensor, b: Tensor | null, geo: ConvGeo
     [x, w, b],
     (g, [sx, sw]) => convRule(g, sx, sw, geo, x.requiresGrad, w.requiresGrad, needB),
     [w.requiresGrad ? x : null, x.requiresGrad ? w : null],
+    ([dx, dw, db]) => convForward(x, w, dx ?? null, dw ?? null, db ?? null, geo),
   );
 }
 
@@ -62,6 +63,7 @@ export function convolutionInputGrad(g: Tensor, w: Tensor, geo: ConvGeometry): T
     [g, w],
     (h, [sg, sw]) => convInputGradRule(h, sg, sw, geo, g.requiresGrad, w.requiresGrad),
     [w.requiresGrad ? g : null, g.requiresGrad ? w : null],
+    ([dg, dw]) => convInputGradForward(g, w, dg ?? null, dw ?? null, geo),
   );
 }
 
@@ -82,5 +84,6 @@ export function convolutionWeightGrad(x: Tensor, g: Tensor, geo: ConvGeometry): 
     [x, g],
     (h, [sx, sg]) => convWeightGradRule(h, sx, sg, geo, x.requiresGrad, g.requiresGrad),
     [g.requiresGrad ? x : null, x.requiresGrad ? g : null],
+    ([dx, dg]) => convWeightGradForward(x, g, dx ?? null, dg ?? null, geo),
   );
 }

@@ -130,7 +130,7 @@ function checkOperands(op: string, x: unknown, weight: unknown, bias: unknown, d
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
   const op = "conv2d";
   const b = checkOperands(op, input, weight, bias, 2);
-  const o = checkOptionsObject(options, op);
+  const o = checkOptionsObject(options, op, ["stride", "padding", "dilation", "groups"]);
   const batched = input.ndim === 4;
   const x = batched ? input : unsqueeze(input, 0);
   const y = convolution(x, weight, b, geometry(op, x, weight, b, o, 2));
@@ -152,7 +152,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
   const op = "conv1d";
   const b = checkOperands(op, input, weight, bias, 1);
-  const o = checkOptionsObject(options, op);
+  const o = checkOptionsObject(options, op, ["stride", "padding", "dilation", "groups"]);
   const lift = (v: unknown, name: string, min: number): number[] => [min === 0 ? 0 : 1, sizeTuple(v, 1, op, name, min)[0]!];
   const padding = o.padding === "same" || o.padding === "valid" || typeof o.padding === "string" ? o.padding : lift(o.padding ?? 0, "padding", 0);
   const o2: ConvOptions = { stride: lift(o.stride ?? 1, "stride", 1), dilation: lift(o.dilation ?? 1, "dilation", 1), padding, groups: o.groups };

@@ -5,7 +5,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { maxPoolRule, windowAverageAdjointRule, windowAverageRule } from "../autograd/rules/pool-rules.js";
+import { maxPoolForward, maxPoolRule, windowAverageAdjointRule, windowAverageRule } from "../autograd/rules/pool-rules.js";
 import { allocate } from "../dtype.js";
 import { type MaxPoolGeometry, type WindowGeometry, maxPool2dKernel, windowAverageAdjointKernel, windowAverageKernel } from "../kernels/pool.js";
 import { Tensor } from "../tensor.js";
@@ -26,7 +26,7 @@ export function maxPoolWithIndices(x: Tensor, geo: MaxPoolGeometry): [Tensor, Te
   const indices = Tensor.fromData(idx, shape, "int32");
   const y = Tensor.fromData(out, shape, x.dtype);
   const inputShape = x.shape;
-  return [record(y, "MaxPool2DWithIndicesBackward", [x], (g, [si]) => [maxPoolRule(g, si!, inputShape, empty)], [indices]), indices];
+  return [record(y, "MaxPool2DWithIndicesBackward", [x], (g, [si]) => [maxPoolRule(g, si!, inputShape, empty)], [indices], ([dx]) => maxPoolForward(dx!, indices, empty)), indices];
 }
 
 /** @internal the window average of a 4-D `x` (average and adaptive average pooling), recorded as `AvgPool2DBackward`. */
@@ -37,7 +37,7 @@ export function windowAverage(x: Tensor, geo: WindowGeometry): Tensor {
   const [xd, xo] = dense(x);
   windowAverageKernel(xd, xo, geo, out);
   const y = Tensor.fromData(out, [x.shape[0]!, x.shape[1]!, OH, OW], x.dtype);
-  return record(y, "AvgPool2DBackward", [x], (g) => [windowAverageRule(g, geo)]);
+  return record(y, "AvgPool2DBackward", [x], (g) => [windowAverageRule(g, geo)], [], ([dx]) => windowAverage(dx!, geo));
 }
 
 /** @internal the adjoint of {@link windowAverage}: the input gradient `[N, C, H, W]` from `g`, recorded as `AvgPool2DBackwardBackward`. */
@@ -46,5 +46,5 @@ export function windowAverageAdjoint(g: Tensor, geo: WindowGeometry): Tensor {
   const [gd, go] = dense(g);
   windowAverageAdjointKernel(gd, go, geo, out);
   const dx = Tensor.fromData(out, [g.shape[0]!, g.shape[1]!, geo.H, geo.W], g.dtype);
-  return record(dx, "AvgPool2DBackwardBackward", [g], (h) => [windowAverageAdjointRule(h, geo)]);
+  return record(dx, "AvgPool2DBackwardBackward", [g], (h) => [windowAverageAdjointRule(h, geo)], [], ([dg]) => windowAverageAdjoint(dg!, geo));
 }

@@ -106,7 +106,7 @@ function outputSizes(op: string, x: Tensor, w: Windows, dims: number): [number, 
 
 function maxPool(op: string, dims: number, input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions | undefined): Tensor {
   const { x, drop } = lift(op, input, dims);
-  const w = windows(op, dims, kernelSize, checkOptionsObject(options, op));
+  const w = windows(op, dims, kernelSize, checkOptionsObject(options, op, ["stride", "padding", "dilation", "ceilMode"]));
   const [OH, OW] = outputSizes(op, x, w, dims);
   const geo: MaxPoolGeometry = {
     planes: x.shape[0]! * x.shape[1]!, H: x.shape[2]!, W: x.shape[3]!, OH, OW,
@@ -164,7 +164,7 @@ function poolAxis(size: number, out: number, k: number, stride: number, pad: num
 
 function avgPool(op: string, dims: number, input: Tensor, kernelSize: SizeArg, options: AvgPoolOptions | undefined): Tensor {
   const { x, drop } = lift(op, input, dims);
-  const o = checkOptionsObject(options, op);
+  const o = checkOptionsObject(options, op, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
   const w = windows(op, dims, kernelSize, { stride: o.stride, padding: o.padding, ceilMode: o.ceilMode });
   const includePad = o.countIncludePad ?? true;
   if (typeof includePad !== "boolean") throw new TypeError(`${op}: countIncludePad must be a boolean, got ${describe(includePad)}`);

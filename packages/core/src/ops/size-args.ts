@@ -21,10 +21,13 @@ export function sizeTuple(value: unknown, dims: number, op: string, name: string
   return nums;
 }
 
-/** @internal throw unless `options` is undefined or a plain object. */
-export function checkOptionsObject<T>(options: T | undefined, op: string): Partial<T> {
+/** @internal throw unless `options` is undefined or a plain object with only `allowed` keys. */
+export function checkOptionsObject<T>(options: T | undefined, op: string, allowed: readonly string[]): Partial<T> {
   if (options === undefined || options === null) return {};
   if (typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${op}: options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (expected one of ${allowed.join(", ")})`);
+  }
   return options;
 }
 

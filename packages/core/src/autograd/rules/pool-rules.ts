@@ -5,11 +5,13 @@
  *   derivative with respect to the input is zero and the one with respect to the output gradient
  *   is a `gather` (scatterAdd's own rule);
  * - the window average and its adjoint are linear and each other's gradient.
+ * Forward mode: max pooling's tangent picks the input tangent at the arg-max (a `gather`); the
+ * linear ops apply themselves to the tangent.
  * @module
  */
 import type { WindowGeometry } from "../../kernels/pool.js";
 import { zeros } from "../../ops/creation.js";
-import { scatterAdd } from "../../ops/indexing.js";
+import { cat, gather, scatterAdd } from "../../ops/indexing.js";
 import { narrow, reshape } from "../../ops/movement.js";
 import { windowAverage, windowAverageAdjoint } from "../../ops/pool-primitives.js";
 import type { Shape } from "../../shape.js";
@@ -37,4 +39,13 @@ export function windowAverageRule(g: Tensor, geo: WindowGeometry): Tensor {
 /** d windowAverageAdjoint(g) for output gradient `h`: the window average of `h`. */
 export function windowAverageAdjointRule(h: Tensor, geo: WindowGeometry): Tensor {
   return windowAverage(h, geo);
+}
+
+/** Tangent of maxPool(x): the input's tangent `dx` at each window's arg-max (0 for a window of only padding). */
+export function maxPoolForward(dx: Tensor, indices: Tensor, empty: boolean): Tensor {
+  const [N, C, H, W] = dx.shape as [number, number, number, number];
+  const planes = N * C;
+  let flat = reshape(dx, [planes, H * W]);
+  if (empty) flat = cat([flat, zeros([planes, 1], { dtype: dx.dtype })], 1);
+  return reshape(gather(flat, 1, reshape(indices, [planes, indices.numel() / Math.max(planes, 1)])), indices.shape);
 }
