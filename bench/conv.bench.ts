@@ -67,7 +67,7 @@ function convCases(quick: boolean): ConvCase[] {
   const all: ConvCase[] = [
     { label: "LeNet conv1 1->6 5x5 p2 @28x28 b64", n: 64, c: 1, h: 28, w: 28, oc: 6, k: 5, pad: 2 },
     { label: "LeNet conv2 6->16 5x5 @14x14 b64", n: 64, c: 6, h: 14, w: 14, oc: 16, k: 5, pad: 0 },
-    { label: "VGG block 64->64 3x3 p1 @32x32 b16", n: 16, c: 64, h: 32, w: 32, oc: 64, k: 3, pad: 1 },
+    { label: "VGG block 64->64 3x3 p1 @32x32 b8", n: 8, c: 64, h: 32, w: 32, oc: 64, k: 3, pad: 1 },
   ];
   return quick ? [{ label: "tiny 3->4 3x3 p1 @8x8 b4", n: 4, c: 3, h: 8, w: 8, oc: 4, k: 3, pad: 1 }] : all;
 }
@@ -119,19 +119,21 @@ export async function convBench(config: BenchConfig): Promise<FamilyReport> {
     check(Math.max(...diffs) < 1e-4, `conv2d ${c.label}: tapegrad and tfjs-wasm differ (forward, dx, dw: ${diffs.join(", ")})`);
     report.checks.push(`conv2d ${c.label}: forward, dx, dw vs tfjs-wasm max relative difference ${Math.max(...diffs).toExponential(1)}`);
 
+    // Fewer rounds than the other families: the VGG-like case takes about a second per call on a loaded machine.
+    const slow = config.quick ? config.timing : { ...config.timing, warmup: 1, rounds: 5 };
     const timing = await compare(
       [
         { name: "tapegrad", run: () => void oursForward() },
         { name: "tfjs-wasm", before: () => useBackend("wasm"), run: () => tf.tidy(() => void tfForward().dataSync()) },
       ],
-      config.timing,
+      slow,
     );
     const timingBoth = await compare(
       [
         { name: "tapegrad", run: () => void ours() },
         { name: "tfjs-wasm", before: () => useBackend("wasm"), run: () => tf.tidy(() => void tfBoth().forEach((t) => t.dataSync())) },
       ],
-      config.timing,
+      slow,
     );
     const macs = c.n * c.oc * oh * ow * c.c * c.k * c.k;
     for (const [what, t, flops] of [["forward", timing, 2 * macs], ["forward+backward", timingBoth, 6 * macs]] as const) {
