@@ -1,0 +1,75 @@
+// The browser test's harness: bundles the test page with esbuild (from the packages' TypeScript
+// sources), serves it on 127.0.0.1 with and without cross-origin isolation, and starts Debian's
+// Chromium through playwright-core (never a downloaded browser).
+import { mkdtempSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { type BrowserContext, chromium } from "playwright-core";
+
+/** Debian's chromium package (`apt-get install chromium`). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Bundle `page/main.ts` and `page/worker.ts` (classic scripts, as a plain `<script>` and `new Worker(url)` load them). */
+export async function bundlePage(): Promise<Record<string, string>> {
+  const result = await build({
+    entryPoints: { main: join(root, "test/browser/page/main.ts"), worker: join(root, "test/browser/page/worker.ts") },
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    outdir: "/bundle",
+    alias: {
+      "@tapegrad/core": join(root, "packages/core/src/index.ts"),
+      "@tapegrad/nn": join(root, "packages/nn/src/index.ts"),
+      "@tapegrad/optim": join(root, "packages/optim/src/index.ts"),
+    },
+    logLevel: "silent",
+  });
+  const files: Record<string, string> = { "index.html": '<!doctype html><meta charset="utf-8"><title>tapegrad</title><script src="main.js"></script>' };
+  for (const file of result.outputFiles) files[file.path.slice(file.path.lastIndexOf("/") + 1)] = file.text;
+  return files;
+}
+
+/** The headers that make a page cross-origin isolated (and so give it SharedArrayBuffer). */
+export const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+
+/** Serve `files` under `/isolated/` (with {@link ISOLATION_HEADERS}) and `/plain/` (without) on an ephemeral port. */
+export async function serve(files: Record<string, string>): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const match = /^\/(isolated|plain)\/([\w.-]+)$/.exec(req.url ?? "");
+    const body = match ? files[match[2]!] : undefined;
+    if (match === null || body === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    const type = match[2]!.endsWith(".js") ? "text/javascript" : "text/html";
+    res.writeHead(200, { "content-type": `${type}; charset=utf-8`, "cache-control": "no-store", ...(match[1] === "isolated" ? ISOLATION_HEADERS : {}) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Headless Chromium with a fresh profile; `close()` also removes the profile. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), "tapegrad-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
