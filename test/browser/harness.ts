@@ -1,5 +1,6 @@
 // The browser test's harness: bundles the test page with esbuild (from the packages' TypeScript
-// sources), serves it on 127.0.0.1 with and without cross-origin isolation, and starts Debian's
+// sources), serves it on 127.0.0.1 with and without cross-origin isolation and under two
+// Content-Security-Policies, and starts Debian's
 // Chromium through playwright-core (never a downloaded browser).
 import { mkdtempSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
@@ -40,17 +41,31 @@ export async function bundlePage(): Promise<Record<string, string>> {
 /** The headers that make a page cross-origin isolated (and so give it SharedArrayBuffer). */
 export const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
-/** Serve `files` under `/isolated/` (with {@link ISOLATION_HEADERS}) and `/plain/` (without) on an ephemeral port. */
+/** The ways the test serves the page: the first part of the path, and the headers sent with every file. */
+export const MODES = {
+  isolated: ISOLATION_HEADERS,
+  plain: {},
+  /** Isolated, under a Content-Security-Policy that allows neither WebAssembly compilation nor blob: workers. */
+  "strict-csp": { ...ISOLATION_HEADERS, "content-security-policy": "script-src 'self'" },
+  /** Isolated, under the Content-Security-Policy docs/browser.md recommends. */
+  "wasm-csp": { ...ISOLATION_HEADERS, "content-security-policy": "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:" },
+} as const satisfies Record<string, Record<string, string>>;
+
+/** A way of serving the page (see {@link MODES}). */
+export type Mode = keyof typeof MODES;
+
+/** Serve `files` under `/<mode>/` for every mode of {@link MODES} on an ephemeral port of 127.0.0.1. */
 export async function serve(files: Record<string, string>): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
-    const match = /^\/(isolated|plain)\/([\w.-]+)$/.exec(req.url ?? "");
+    const match = /^\/([\w-]+)\/([\w.-]+)$/.exec(req.url ?? "");
+    const headers: Record<string, string> | undefined = match ? (MODES as Record<string, Record<string, string>>)[match[1]!] : undefined;
     const body = match ? files[match[2]!] : undefined;
-    if (match === null || body === undefined) {
+    if (match === null || headers === undefined || body === undefined) {
       res.writeHead(404).end();
       return;
     }
     const type = match[2]!.endsWith(".js") ? "text/javascript" : "text/html";
-    res.writeHead(200, { "content-type": `${type}; charset=utf-8`, "cache-control": "no-store", ...(match[1] === "isolated" ? ISOLATION_HEADERS : {}) });
+    res.writeHead(200, { "content-type": `${type}; charset=utf-8`, "cache-control": "no-store", ...headers });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

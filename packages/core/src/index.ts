@@ -38,6 +38,6 @@ export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernel
 export { pinStorage, isPinned, kernelAddress } from "./pin.js";
 export { kernelMemory, allocateKernelBytes, kernelMemoryUsage, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
-export { setKernelThreads, getKernelThreads, runParallel } from "./kernels/threads/kernel-threads.js";
+export { setKernelThreads, getKernelThreads, startKernelThreads, runParallel } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";

@@ -1,5 +1,7 @@
-// The browser test's Worker: trains on request and posts the report back (or the error's text).
-import { type TrainOptions, trainMlp } from "../train-mlp.js";
+// The browser test's Worker: starts the kernel helper threads, trains on request and posts the
+// report back (or the error's text).
+import { setKernelThreads, startKernelThreads } from "@tapegrad/core";
+import { type TrainOptions, trainWarm } from "../train-mlp.js";
 
 /** The parts of a dedicated worker's global scope used here. */
 interface WorkerScope {
@@ -10,9 +12,13 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 scope.onmessage = (event) => {
-  try {
-    scope.postMessage({ ok: true, isolated: scope.crossOriginIsolated, report: trainMlp(event.data) });
-  } catch (error) {
-    scope.postMessage({ ok: false, error: String((error as Error).stack ?? error) });
-  }
+  void (async () => {
+    try {
+      setKernelThreads(event.data.threads);
+      const started = await startKernelThreads();
+      scope.postMessage({ ok: true, isolated: scope.crossOriginIsolated, started, report: trainWarm(event.data) });
+    } catch (error) {
+      scope.postMessage({ ok: false, error: String((error as Error).stack ?? error) });
+    }
+  })();
 };
