@@ -16,6 +16,14 @@ export const CHROMIUM = "/usr/bin/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
+/** The packages' entry points as TypeScript sources (the bundle is built from them, as vitest runs them). */
+const SOURCES: Record<string, string> = {
+  "@tapegrad/core": join(root, "packages/core/src/index.ts"),
+  "@tapegrad/core/internal": join(root, "packages/core/src/internal.ts"),
+  "@tapegrad/nn": join(root, "packages/nn/src/index.ts"),
+  "@tapegrad/optim": join(root, "packages/optim/src/index.ts"),
+};
+
 /** Bundle `page/main.ts` and `page/worker.ts` (classic scripts, as a plain `<script>` and `new Worker(url)` load them). */
 export async function bundlePage(): Promise<Record<string, string>> {
   const result = await build({
@@ -26,11 +34,12 @@ export async function bundlePage(): Promise<Record<string, string>> {
     platform: "browser",
     target: "es2022",
     outdir: "/bundle",
-    alias: {
-      "@tapegrad/core": join(root, "packages/core/src/index.ts"),
-      "@tapegrad/nn": join(root, "packages/nn/src/index.ts"),
-      "@tapegrad/optim": join(root, "packages/optim/src/index.ts"),
-    },
+    plugins: [{
+      name: "tapegrad-sources",
+      setup(b) {
+        b.onResolve({ filter: /^@tapegrad\// }, (args) => (args.path in SOURCES ? { path: SOURCES[args.path]! } : undefined));
+      },
+    }],
     logLevel: "silent",
   });
   const files: Record<string, string> = { "index.html": '<!doctype html><meta charset="utf-8"><title>tapegrad</title><script src="main.js"></script>' };

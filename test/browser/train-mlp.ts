@@ -7,7 +7,7 @@ import {
 import { CrossEntropyLoss, Linear, ReLU, Sequential } from "@tapegrad/nn";
 import { ASGD } from "@tapegrad/optim";
 // Internal: counts the kernel calls helper threads ran (not part of the public API).
-import { helperCallCount } from "../../packages/core/src/kernels/threads/kernel-threads.js";
+import { helperCallCount } from "@tapegrad/core/internal";
 
 /** What to train, and on what. */
 export interface TrainOptions {
