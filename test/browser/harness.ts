@@ -1,8 +1,8 @@
-// The browser test's harness: bundles the test page with esbuild (from the packages' TypeScript
+// The browser test's harness: bundles the test page and examples/browser with esbuild (from the packages' TypeScript
 // sources), serves it on 127.0.0.1 with and without cross-origin isolation and under two
 // Content-Security-Policies, and starts Debian's
 // Chromium through playwright-core (never a downloaded browser).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,13 +24,13 @@ const SOURCES: Record<string, string> = {
   "@tapegrad/optim": join(root, "packages/optim/src/index.ts"),
 };
 
-/** Bundle `page/main.ts` and `page/worker.ts` (classic scripts, as a plain `<script>` and `new Worker(url)` load them). */
-export async function bundlePage(): Promise<Record<string, string>> {
+/** Bundle `entryPoints` (name: source file) for the browser; returns the output files by name. */
+async function bundle(entryPoints: Record<string, string>, format: "iife" | "esm"): Promise<Record<string, string>> {
   const result = await build({
-    entryPoints: { main: join(root, "test/browser/page/main.ts"), worker: join(root, "test/browser/page/worker.ts") },
+    entryPoints,
     bundle: true,
     write: false,
-    format: "iife",
+    format,
     platform: "browser",
     target: "es2022",
     outdir: "/bundle",
@@ -42,9 +42,22 @@ export async function bundlePage(): Promise<Record<string, string>> {
     }],
     logLevel: "silent",
   });
-  const files: Record<string, string> = { "index.html": '<!doctype html><meta charset="utf-8"><title>tapegrad</title><script src="main.js"></script>' };
+  const files: Record<string, string> = {};
   for (const file of result.outputFiles) files[file.path.slice(file.path.lastIndexOf("/") + 1)] = file.text;
   return files;
+}
+
+/** The test page: `page/main.ts` and `page/worker.ts` as classic scripts (a plain `<script>` and `new Worker(url)` load them). */
+export async function bundlePage(): Promise<Record<string, string>> {
+  const files = await bundle({ main: join(root, "test/browser/page/main.ts"), worker: join(root, "test/browser/page/worker.ts") }, "iife");
+  return { ...files, "index.html": '<!doctype html><meta charset="utf-8"><title>tapegrad</title><script src="main.js"></script>' };
+}
+
+/** examples/browser as docs/browser.md builds it with esbuild (ES modules), with its index.html. */
+export async function bundleExample(): Promise<Record<string, string>> {
+  const dir = join(root, "examples/browser");
+  const files = await bundle({ main: join(dir, "main.ts"), "train.worker": join(dir, "train.worker.ts") }, "esm");
+  return { ...files, "index.html": readFileSync(join(dir, "index.html"), "utf8") };
 }
 
 /** The headers that make a page cross-origin isolated (and so give it SharedArrayBuffer). */
@@ -63,17 +76,17 @@ export const MODES = {
 /** A way of serving the page (see {@link MODES}). */
 export type Mode = keyof typeof MODES;
 
-/** Serve `files` under `/<mode>/` for every mode of {@link MODES} on an ephemeral port of 127.0.0.1. */
-export async function serve(files: Record<string, string>): Promise<{ server: Server; origin: string }> {
+/** Serve each site's files under `/<mode>/<site>/` for every mode of {@link MODES} on an ephemeral port of 127.0.0.1. */
+export async function serve(sites: Record<string, Record<string, string>>): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
-    const match = /^\/([\w-]+)\/([\w.-]+)$/.exec(req.url ?? "");
+    const match = /^\/([\w-]+)\/([\w-]+)\/([\w.-]+)$/.exec(req.url ?? "");
     const headers: Record<string, string> | undefined = match ? (MODES as Record<string, Record<string, string>>)[match[1]!] : undefined;
-    const body = match ? files[match[2]!] : undefined;
+    const body = match ? sites[match[2]!]?.[match[3]!] : undefined;
     if (match === null || headers === undefined || body === undefined) {
       res.writeHead(404).end();
       return;
     }
-    const type = match[2]!.endsWith(".js") ? "text/javascript" : "text/html";
+    const type = match[3]!.endsWith(".js") ? "text/javascript" : "text/html";
     res.writeHead(200, { "content-type": `${type}; charset=utf-8`, "cache-control": "no-store", ...headers });
     res.end(body);
   });

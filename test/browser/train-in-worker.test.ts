@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { TestPage, TrainReply } from "./page/main.js";
-import { CHROMIUM, type Mode, bundlePage, launchChromium, serve } from "./harness.js";
+import { CHROMIUM, type Mode, bundleExample, bundlePage, launchChromium, serve } from "./harness.js";
 import { SMALL_MLP, type TrainOptions, type TrainReport, trainWarm } from "./train-mlp.js";
 
 let server: Server;
@@ -21,7 +21,7 @@ let nodeJs: TrainReport;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (.ci/run does)`);
-  ({ server, origin } = await serve(await bundlePage()));
+  ({ server, origin } = await serve({ page: await bundlePage(), example: await bundleExample() }));
   browser = await launchChromium();
   node1 = trainWarm({ ...SMALL_MLP, threads: 1 });
   node2 = trainWarm({ ...SMALL_MLP, threads: 2 });
@@ -37,7 +37,7 @@ afterAll(async () => {
 async function trainInBrowser(mode: Mode, where: "train" | "trainHere", options: TrainOptions): Promise<Extract<TrainReply, { ok: true }>> {
   const page = await browser.context.newPage();
   try {
-    await page.goto(`${origin}/${mode}/index.html`);
+    await page.goto(`${origin}/${mode}/page/index.html`);
     const reply = await page.evaluate(([w, o]) => (window as unknown as TestPage)[w](o), [where, options] as const);
     if (!reply.ok) throw new Error(`training failed in the browser: ${reply.error}`);
     return reply;
@@ -97,5 +97,25 @@ describe("training in a browser Worker (headless Chromium)", () => {
     expect(report).toMatchObject({ backend: "wasm", threads: 2 });
     expect(report.helperCalls).toBeGreaterThan(0);
     expect(report.losses).toEqual(node1.losses);
+  });
+});
+
+describe("examples/browser (the recipe of docs/browser.md, bundled with esbuild)", () => {
+  test("served cross-origin isolated, it trains in its Worker on every core (up to 4), and the loss falls", async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${origin}/isolated/example/index.html`);
+      const status = page.locator("#status");
+      await status.filter({ hasText: /^(done|the worker failed)/ }).waitFor({ timeout: 50_000 });
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      expect(await page.locator("#setup").textContent()).toBe(`wasm kernels, ${Math.min(4, cores)} thread(s), cross-origin isolated: true`);
+      expect(await page.locator("#log").textContent()).toMatch(/^step 40: loss \d\.\d{4}$/m);
+      const done = /^done: loss (\d+\.\d+) -> (\d+\.\d+), [\d.]+ ms\/step$/.exec((await status.textContent()) ?? "");
+      expect(done).not.toBeNull();
+      expect(Number(done![2])).toBeLessThan(0.5 * Number(done![1]));
+      console.log(`examples/browser: ${await status.textContent()} with ${Math.min(4, cores)} threads`);
+    } finally {
+      await page.close();
+    }
   });
 });
