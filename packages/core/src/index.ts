@@ -12,7 +12,7 @@ export { grad, type GradOptions } from "./autograd/grad.js";
 export { Node, AccumulateGrad, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
-  randLike, randnLike, randintLike, scalar, type CreationOptions, type RandomOptions,
+  randLike, randnLike, randintLike, randperm, scalar, type CreationOptions, type RandomOptions,
 } from "./ops/creation.js";
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, where,

@@ -39,7 +39,7 @@ export class GELU extends Module {
   /** @throws RangeError for an unknown `approximate` value. */
   constructor(options?: GeluOptions) {
     super();
-    const { approximate = "none" } = checkOptions(options, "GELU");
+    const { approximate = "none" } = checkOptions(options, "GELU", ["approximate"]);
     if (approximate !== "none" && approximate !== "tanh") {
       throw new RangeError(`GELU: approximate must be "none" or "tanh", got ${describe(approximate)}`);
     }

@@ -48,7 +48,7 @@ const SQRT_2_OVER_PI = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5;
  */
 export function gelu(x: Tensor, options?: GeluOptions): Tensor {
   checkTensor(x, "gelu", "input");
-  const { approximate = "none" } = checkOptions(options, "gelu");
+  const { approximate = "none" } = checkOptions(options, "gelu", ["approximate"]);
   if (approximate === "none") return core.mul(core.mul(x, 0.5), core.add(core.erf(core.mul(x, SQRT1_2)), 1));
   if (approximate === "tanh") {
     const cube = core.mul(core.mul(x, x), x);
