@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@tapegrad\/nn$/, replacement: repo("packages/nn/src/index.ts") },
       { find: /^@tapegrad\/optim$/, replacement: repo("packages/optim/src/index.ts") },
       { find: /^@tapegrad\/train$/, replacement: repo("packages/train/src/index.ts") },
+      { find: /^@tapegrad\/data$/, replacement: repo("packages/data/src/index.ts") },
     ],
   },
   server: { host: "127.0.0.1", headers: isolation, fs: { allow: [repo("")] } },

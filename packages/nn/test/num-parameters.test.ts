@@ -21,3 +21,7 @@ describe("numParameters", () => {
     expect(() => numParameters(new Linear(1, 1), { trainableOnly: 1 as never })).toThrow(/trainableOnly must be a boolean/);
   });
 });
+
+test("numParameters refuses unknown options", () => {
+  expect(() => numParameters(new Linear(1, 1), { trainable: true } as never)).toThrow(/unknown option "trainable"/);
+});

@@ -5,6 +5,7 @@ import { Generator, type Tensor, fromBytes, manualSeed, noGrad, tensor, toBytes 
 import { F, GELU, Linear, type Module, ReLU, Sequential, Tanh } from "@tapegrad/nn";
 import { ASGD, Adam, AdamW, CosineAnnealingLR, LinearLR, type Optimizer, SGD, SequentialLR } from "@tapegrad/optim";
 import { RunningMean, accuracy } from "@tapegrad/train";
+import { DataLoader, TensorDataset } from "@tapegrad/data";
 import { type Dataset, type DatasetName, splitDataset } from "./datasets.js";
 
 /** Everything the training panel lets a learner choose. */
@@ -87,7 +88,7 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly scheduler: SequentialLR;
   readonly history: EpochMetrics[] = [];
-  readonly #train: { x: Tensor; y: Tensor };
+  readonly #train: TensorDataset;
   readonly #val: { x: Tensor; y: Tensor };
 
   constructor(
@@ -98,7 +99,8 @@ export class Trainer {
     manualSeed(config.seed);
     const { train, val } = splitDataset(data, 0.2, config.seed);
     const asTensors = (d: Dataset) => ({ x: tensor(d.x).reshape(d.y.length, d.features), y: tensor(d.y) });
-    this.#train = asTensors(train);
+    const trainTensors = asTensors(train);
+    this.#train = new TensorDataset(trainTensors.x, trainTensors.y);
     this.#val = asTensors(val);
     this.model = buildModel(config, data.features, data.classes);
     this.optimizer = buildOptimizer(config, this.model);
@@ -115,19 +117,11 @@ export class Trainer {
   /** One epoch of minibatch training (shuffled by a generator seeded per epoch), then validation. */
   runEpoch(): EpochMetrics {
     const epoch = this.history.length + 1;
-    const n = this.#train.y.shape[0]!;
-    const generator = new Generator(this.config.seed * 100_003 + epoch);
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = generator.nextInt(0, i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    // A generator per epoch: a run resumed from a checkpoint shuffles exactly as an uninterrupted one.
+    const loader = new DataLoader(this.#train, { batchSize: this.config.batchSize, shuffle: true, generator: new Generator(this.config.seed * 100_003 + epoch) });
     const lr = this.optimizer.paramGroups[0]!.lr as number;
     const trainLoss = new RunningMean();
-    for (let start = 0; start < n; start += this.config.batchSize) {
-      const index = tensor(Int32Array.from(order.slice(start, start + this.config.batchSize)));
-      const x = this.#train.x.indexSelect(0, index);
-      const y = this.#train.y.indexSelect(0, index);
+    for (const [x, y] of loader) {
       this.optimizer.zeroGrad();
       const loss = F.crossEntropy(this.model.forward(x), y);
       loss.backward();

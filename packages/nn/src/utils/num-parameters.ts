@@ -25,7 +25,7 @@ export interface NumParametersOptions {
  */
 export function numParameters(model: Module, options?: NumParametersOptions): number {
   if (!(model instanceof Module)) throw new TypeError(`numParameters: model must be a Module, got ${describe(model)}`);
-  const { trainableOnly = false } = checkOptions(options, "numParameters");
+  const { trainableOnly = false } = checkOptions(options, "numParameters", ["trainableOnly"]);
   if (typeof trainableOnly !== "boolean") throw new TypeError(`numParameters: trainableOnly must be a boolean, got ${describe(trainableOnly)}`);
   let total = 0;
   for (const p of model.parameters()) if (!trainableOnly || p.requiresGrad) total += p.numel();
