@@ -631,4 +631,9 @@ export abstract class Module {
     }
     return `${this.constructor.name}(\n${lines.map((l) => `  ${l}`).join("\n")}\n)`;
   }
+
+  /** Node's `util.inspect`, and so `console.log(model)`, prints {@link Module.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
