@@ -13,3 +13,4 @@ export { runParallel } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
 export { kernelAddress } from "./pin.js";
+export { rebindingInPlace, isRebindingInPlace } from "./autograd/rebind-mode.js";
