@@ -289,7 +289,7 @@ describe("the class path rebinds params; ordinary in-place ops keep PyTorch's ve
   test("a step leaves the storage a graph saved untouched: reading the param straight or through copies gives the same hypergradient", () => {
     setDefaultDtype("float64");
     const x = f64([0.5, -1, 2]).reshape([1, 3]);
-    const run = (copy: boolean): void => {
+    const run = (copy: boolean): number => {
       const lr = tensor(0.1, { dtype: "float64", requiresGrad: true });
       const w = f64([0.1, 0.2, -0.3], true).clone();
       const opt = new ASGD([w], { lr, differentiable: true });
