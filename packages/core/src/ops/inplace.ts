@@ -22,6 +22,7 @@ import { clone, extract, expand, refreshViewHistory, scatterView } from "./movem
 import { full, zerosLike } from "./creation.js";
 import { record } from "../autograd/record.js";
 import { checkTensor, strided } from "./operands.js";
+import { maskedFillOperands } from "./masking.js";
 
 /** A copy of `t`'s values that carries `t`'s autograd identity (its history, or its leaf-ness). */
 function snapshot(t: Tensor): Tensor {
@@ -253,4 +254,10 @@ export function addInPlaceRaw(dst: Tensor, src: Tensor): void {
   }
   const pos = broadcastPositions(strided(dst), dst.shape);
   for (let i = 0; i < pos.length; i++) d[pos[i]!] += values[i]!;
+}
+
+/** Fill the positions where `mask` is true with `value` (see {@link maskedFill}). */
+export function maskedFill_<T extends Tensor>(self: T, mask: Tensor, value: number | boolean | Tensor): T {
+  const v = maskedFillOperands(self, mask, value, "maskedFill_");
+  return inPlace(self, "maskedFill_", [v], (x) => where(mask, v, x)) as T;
 }
