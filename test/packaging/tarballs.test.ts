@@ -130,6 +130,20 @@ test("the README's fifteen-line example runs as plain Node ESM and prints a fini
   expect(Number(printed)).toBeGreaterThanOrEqual(0);
 }, 60_000);
 
+test("each package README's ```js examples run as plain Node ESM", async () => {
+  const examples = packages.flatMap(({ dir: pkg, manifest }) =>
+    [...readFileSync(join(ROOT, pkg, "README.md"), "utf8").matchAll(/\n```js\n([\s\S]*?)\n```/g)].map((m, i) => ({ file: `${manifest.name.replace("@tapegrad/", "readme-")}-${i}.mjs`, code: m[1]! })),
+  );
+  expect(examples.length).toBeGreaterThanOrEqual(packages.length - 1);
+  await Promise.all(
+    examples.map(async ({ file, code }) => {
+      writeFileSync(join(project, file), code);
+      const { stdout } = await run(process.execPath, [file], { cwd: project, env });
+      return stdout;
+    }),
+  );
+}, 60_000);
+
 describe("a strict, Node-only TypeScript project type-checks against the shipped .d.ts", () => {
   test.each(["nodenext", "bundler"] as const)("moduleResolution %s", async (resolution) => {
     const { files, errors } = await typeChecks[resolution]!;
