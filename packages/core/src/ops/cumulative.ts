@@ -26,7 +26,8 @@ export function cumulativeSum(x: Tensor, dim: number, reverse: boolean): Tensor 
   const out = allocate(dtype, x.numel());
   cumsumKernel(gatherValues(x), outer, size, inner, reverse, out);
   const y = Tensor.fromData(out, shape, dtype);
-  return record(y, "CumsumBackward", [x], (g) => [cumulativeRules.cumsum(g, d, reverse)]);
+  // Linear in x: the tangent is the same running sum of the input's tangent.
+  return record(y, "CumsumBackward", [x], (g) => [cumulativeRules.cumsum(g, d, reverse)], [], ([dx]) => cumulativeSum(dx!, d, reverse));
 }
 
 /**
