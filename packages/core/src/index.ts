@@ -46,6 +46,6 @@ export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernel
 export { pinStorage, isPinned } from "./pin.js";
 export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
-export { setKernelThreads, getKernelThreads } from "./kernels/threads/kernel-threads.js";
+export { setKernelThreads, getKernelThreads, startKernelThreads } from "./kernels/threads/kernel-threads.js";
 // Kernel plumbing (kernel memory, scratch blocks, helper threads, module instantiation) is under
 // the internal, unstable subpath `@tapegrad/core/internal` (src/internal.ts).
