@@ -7,6 +7,7 @@ export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, 
 export { type Shape, broadcastShapes, formatShape } from "./shape.js";
 export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
+export { format, setPrintOptions, getPrintOptions, inspectCustom, type PrintOptions, type PrintProfile } from "./format.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
 export { dualLevel, makeDual, unpackDual, isDual, isForwardAdActive, type UnpackedDual } from "./autograd/forward-ad.js";
