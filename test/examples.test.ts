@@ -36,6 +36,7 @@ const keyLines: Record<string, RegExp> = {
   "hypergradient-descent-lr.ts": /^fixed lr 0\.005: validation loss [\d.]+; adapted lr \(final [\d.]+\): validation loss [\d.]+$/m,
   "learn-lr-unrolled.ts": /^learned lr \d+\.\d+ \(val loss \d+\.\d+/m,
   "forward-hypergradient-long-unroll.ts": /^forward mode agrees with the finite difference$/m,
+  "learn-weight-decay.ts": /^learned weight decay [\d.e+-]+: validation loss [\d.]+ \(no weight decay: [\d.]+\)$/m,
 };
 
 const examples = readdirSync(join(root, "examples"))
