@@ -33,7 +33,8 @@ function unary(name: string, kind: ResultKind, f: (v: number) => number) {
     else mapUnary(strided(x), out, f);
     const y = Tensor.fromData(out, x.shape, dtype);
     if (rule === undefined) return y;
-    return record(y, backwardName, [x], (g, [sx, sy]) => [rule(g, sx!, sy!)], [x, y]);
+    // Elementwise: the Jacobian is diagonal, so the tangent is the reverse rule applied to it.
+    return record(y, backwardName, [x], (g, [sx, sy]) => [rule(g, sx!, sy!)], [x, y], ([dx]) => rule(dx!, x, y));
   };
 }
 
@@ -126,7 +127,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   // PyTorch: min(max(x, lo), hi), so hi wins when lo > hi; NaN stays NaN.
   mapUnary(strided(x), out, (v) => (v !== v ? v : Math.min(Math.max(v, l), h)));
   const y = Tensor.fromData(out, x.shape, dtype);
-  return record(y, "ClampBackward", [x], (g, [sx]) => [clampRule(g, sx!, lo, hi)], [x]);
+  return record(y, "ClampBackward", [x], (g, [sx]) => [clampRule(g, sx!, lo, hi)], [x], ([dx]) => clampRule(dx!, x, lo, hi));
 }
 
 /**
@@ -142,7 +143,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const y = Tensor.fromData(out, x.shape, target);
   if (!isFloatingDtype(target) || !isFloatingDtype(x.dtype)) return y;
   const from = x.dtype;
-  return record(y, "ToCopyBackward", [x], (g) => [cast(g, from)]);
+  return record(y, "ToCopyBackward", [x], (g) => [cast(g, from)], [], ([dx]) => cast(dx!, target));
 }
 
 /** Logical not (bool result). */
