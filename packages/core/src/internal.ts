@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { kernelMemory, kernelMemoryShared, allocateKernelBytes, releaseKernelBytes, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
-export { runParallel } from "./kernels/threads/kernel-threads.js";
+export { runParallel, helperCallCount } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
 export { kernelAddress } from "./pin.js";

@@ -25,6 +25,7 @@ import * as tiling from "./ops/repeat.js";
 import * as splitting from "./ops/split.js";
 import * as selection from "./ops/topk.js";
 import { runBackward } from "./autograd/engine.js";
+import { format, inspectCustom } from "./format.js";
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -342,11 +343,18 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** A readable rendering, e.g. `tensor([[1, 2], [3, 4]], dtype=float32, gradFn=MulBackward)`. */
+  /**
+   * PyTorch's repr with tapegrad's names, e.g. `tensor([[0.1234, 0.5678]], dtype=float64,
+   * gradFn=<MulBackward>)`; summarized with `...` past 1000 elements. See {@link format} and
+   * {@link setPrintOptions}.
+   */
   toString(): string {
-    const body = JSON.stringify(this.tolist());
-    const fn = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ", requiresGrad=true" : "";
-    return `tensor(${body}, shape=${formatShape(this.shape)}, dtype=${this.dtype}${fn})`;
+    return format(this);
+  }
+
+  /** Node's `util.inspect` (and so `console.log`) hook: the text of `toString()` (a subclass's, if it overrides it). */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   // ---------------------------------------------------------------- conversion and copies

@@ -30,11 +30,15 @@ const SIMD_PROBE = new Uint8Array([
   0x00, 0x1a, 0x0b,
 ]);
 
-/** Whether this runtime can compile WebAssembly modules that use SIMD (checked once). */
+/**
+ * Whether this runtime can compile WebAssembly modules that use SIMD (checked once). Compiles the
+ * probe rather than only validating it: a page whose Content-Security-Policy lacks
+ * `'wasm-unsafe-eval'` validates modules but refuses to compile them.
+ */
 export function wasmSimdSupported(): boolean {
   if (simdSupported === undefined) {
     try {
-      simdSupported = typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+      simdSupported = typeof WebAssembly === "object" && new WebAssembly.Module(SIMD_PROBE) instanceof WebAssembly.Module;
     } catch {
       simdSupported = false;
     }
@@ -68,7 +72,8 @@ export function setKernelBackend(backend: KernelBackend | "auto"): void {
 }
 
 /**
- * The backend the hot kernels use now: `"wasm"` when requested (or "auto") and supported, else `"js"`.
+ * The backend the hot kernels use now: `"wasm"` when requested (or "auto") and supported, else `"js"`
+ * (also where a Content-Security-Policy forbids compiling WebAssembly).
  * @example getKernelBackend() // "wasm" on Node 20 and current browsers
  */
 export function getKernelBackend(): KernelBackend {
