@@ -14,6 +14,7 @@
  * @module
  */
 import { kernelMemory, kernelMemoryShared } from "../wasm/kernel-memory.js";
+import type { WasmModule } from "../wasm/wasm-types.js";
 import { type Helper, MAX_ARGS, START_TIMEOUT_MS, helpersPossible, nodeProcess, refreshReady, startHelper } from "./helper-hosts.js";
 
 /** Polls of a shared word before a thread sleeps in `Atomics.wait` (tens of microseconds). */
@@ -25,7 +26,7 @@ const ENV_VAR = "TAPEGRAD_THREADS";
 
 const helpers: Helper[] = [];
 /** Ids and export names of the modules sent to helpers. */
-const moduleInfo = new WeakMap<WebAssembly.Module, { id: number; names: string[] }>();
+const moduleInfo = new WeakMap<WasmModule, { id: number; names: string[] }>();
 let nextModuleId = 0;
 /** Threads requested (caller included); undefined until first asked: the default then applies. */
 let requested: number | undefined;
@@ -129,10 +130,10 @@ function ensureHelpers(count: number): Helper[] {
   return helpers.slice(0, count).filter(refreshReady);
 }
 
-function infoOf(module: WebAssembly.Module): { id: number; names: string[] } {
+function infoOf(module: WasmModule): { id: number; names: string[] } {
   let info = moduleInfo.get(module);
   if (info === undefined) {
-    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    const names = WebAssembly.Module.exports(module as WebAssembly.Module).filter((e) => e.kind === "function").map((e) => e.name);
     info = { id: nextModuleId++, names };
     moduleInfo.set(module, info);
   }
@@ -146,7 +147,7 @@ function infoOf(module: WebAssembly.Module): { id: number; names: string[] } {
  * write disjoint memory. `module` must import the kernel memory as `env.memory` and nothing else.
  * @throws Error when a helper's call trapped (after every other call finished)
  */
-export function runParallel(module: WebAssembly.Module, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
+export function runParallel(module: WasmModule, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
   const info = infoOf(module);
   const index = info.names.indexOf(name);
   if (index < 0) throw new Error(`runParallel: the module exports no function ${name}`);
