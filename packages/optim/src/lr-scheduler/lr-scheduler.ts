@@ -122,7 +122,10 @@ export function checkNumberList(value: unknown, name: string, where: string, n?:
  *
  * Learning rates are numbers. A group lr given as a 1-element Tensor keeps its identity: the
  * scheduler writes the new value into it with `fill_` (computed in double, rounded to the tensor's
- * dtype), while `initialLr` is a separate copy and `baseLrs`/`getLastLr()` hold numbers.
+ * dtype), while `initialLr` is a separate copy and `baseLrs`/`getLastLr()` hold numbers. So a
+ * scheduler cannot keep the tape: a tensor lr that requires grad gets number values, not a history.
+ * For a learnable schedule (a learnable warm-up scale), compute each step's lr as a tensor
+ * expression and pass it to a pure update (docs/hypergradients.md, "Hyperparameters as tensors").
  *
  * With `ASGD`: it reads the group lr only at the end of its step, to compute the eta of the
  * next update, so a scheduled lr reaches the parameters one step late (the eta used by step k + 1
