@@ -196,6 +196,26 @@ export class Tensor {
     if (node !== null) this.leafRequiresGrad = false;
   }
 
+  /**
+   * @internal give this (non-view) tensor `value`'s storage, layout and history (same shape and
+   * dtype): the storage it had is left as it is, for any graph that saved it. Used by recorded
+   * in-place ops in rebinding mode (differentiable optimizer steps).
+   */
+  rebind(value: Tensor): void {
+    const self = this as unknown as { storage: Storage; strides: readonly number[]; offset: number };
+    self.storage = value.storage;
+    self.strides = value.strides;
+    self.offset = value.offset;
+    this.setHistory(value.gradFn);
+  }
+
+  /** @internal a tensor of this shape and dtype on `storage` at the given layout, with `history` (a saved value, see `rebind`). */
+  aliasOf(storage: Storage, strides: readonly number[], offset: number, history: Node | null): Tensor {
+    const alias = new Tensor(storage, this.shape, strides, offset, this.dtype, this.base);
+    if (history !== null) alias.setHistory(history);
+    return alias;
+  }
+
   /** @internal the node gradients for this tensor flow into: its gradFn, or its accumulator if a leaf. */
   historyNode(): Node {
     const fn = this.gradFn;

@@ -102,7 +102,7 @@ describe("runParallel", () => {
     (func (export "store") (param $at i32) (param $v f32) (f32.store (local.get $at) (local.get $v)))
     (func (export "trapIf") (param $x i32) (if (local.get $x) (then unreachable))))`;
   const compiled = compileWat("threads-test.wat", source).then((bytes) => new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
-  const local = async () => new WebAssembly.Instance(await compiled, { env: { memory: kernelMemory()! } }).exports as unknown as {
+  const local = async () => new WebAssembly.Instance(await compiled, { env: { memory: kernelMemory()! as WebAssembly.Memory } }).exports as unknown as {
     store(at: number, v: number): void;
     trapIf(x: number): void;
   };

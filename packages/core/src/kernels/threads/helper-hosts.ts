@@ -7,6 +7,7 @@
  * `process.getBuiltinModule` when a Node helper starts, so the browser bundle never sees it.
  * @module
  */
+import type { WasmMemory, WasmModule } from "../wasm/wasm-types.js";
 import { BROWSER_HELPER_SOURCE, HELPER_SOURCE } from "./helper-source.js";
 
 /** Float64 argument slots per call. */
@@ -17,7 +18,7 @@ export const START_TIMEOUT_MS = 10_000;
 /** A module sent to a helper, which instantiates it on the kernel memory. */
 export interface ModuleMessage {
   id: number;
-  module: WebAssembly.Module;
+  module: WasmModule;
   names: string[];
 }
 
@@ -101,7 +102,7 @@ function newControl(): { control: SharedArrayBuffer; state: Int32Array; args: Fl
 }
 
 /** A Node.js worker thread, started synchronously (the caller blocks until it listens); null if it cannot start. */
-function startNodeHelper(process: NodeProcess, memory: WebAssembly.Memory): Helper | null {
+function startNodeHelper(process: NodeProcess, memory: WasmMemory): Helper | null {
   const threads = process.getBuiltinModule!("node:worker_threads") as WorkerThreads | undefined;
   if (threads === undefined) return null;
   const { control, state, args } = newControl();
@@ -130,7 +131,7 @@ function startNodeHelper(process: NodeProcess, memory: WebAssembly.Memory): Help
  * A dedicated Web Worker from a Blob URL of the helper source. It starts in the background (only
  * once this thread returns to its event loop): `ready` is false until {@link refreshReady} sees it listening.
  */
-function startBrowserHelper(memory: WebAssembly.Memory): Helper | null {
+function startBrowserHelper(memory: WasmMemory): Helper | null {
   const g = globalThis as Required<BrowserGlobals>;
   const url = g.URL.createObjectURL!(new g.Blob([BROWSER_HELPER_SOURCE], { type: "text/javascript" }));
   const worker = new g.Worker(url, { name: "tapegrad kernel helper" });
@@ -149,7 +150,7 @@ function startBrowserHelper(memory: WebAssembly.Memory): Helper | null {
 }
 
 /** Start one helper thread on `memory`; null where none can start here. */
-export function startHelper(memory: WebAssembly.Memory): Helper | null {
+export function startHelper(memory: WasmMemory): Helper | null {
   try {
     const process = nodeProcess();
     return process !== undefined ? startNodeHelper(process, memory) : startBrowserHelper(memory);

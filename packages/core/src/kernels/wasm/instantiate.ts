@@ -5,10 +5,11 @@
  */
 import { wasmSimdSupported } from "../backend.js";
 import { kernelMemory, kernelMemoryShared } from "./kernel-memory.js";
+import type { WasmModule } from "./wasm-types.js";
 
 /** @internal a compiled kernel module (kept for helper threads) and its exports on this thread. */
 export interface KernelModule<Exports> {
-  module: WebAssembly.Module;
+  module: WasmModule;
   exports: Exports;
 }
 
@@ -31,7 +32,7 @@ export function instantiateKernel<Exports>(sharedBase64: string, unsharedBase64:
   if (!wasmSimdSupported() || memory === null) return null;
   try {
     const module = new WebAssembly.Module(decodeBase64(kernelMemoryShared() ? sharedBase64 : unsharedBase64));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory as WebAssembly.Memory } });
     return { module, exports: instance.exports as unknown as Exports };
   } catch {
     return null;
