@@ -37,6 +37,8 @@ export { save, load } from "./serialize/file.js";
 export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
+export { conv1d, conv2d, type ConvOptions, type SizeArg } from "./ops/conv.js";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from "./ops/pool.js";
 export { cumsum } from "./ops/cumulative.js";
 export { tril, triu, maskedFill } from "./ops/masking.js";
 export { repeat } from "./ops/repeat.js";

@@ -14,4 +14,5 @@ export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate
 export type { WasmMemory, WasmModule } from "./kernels/wasm/wasm-types.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
 export { kernelAddress } from "./pin.js";
+export { sizeTuple } from "./ops/size-args.js";
 export { rebindingInPlace, isRebindingInPlace } from "./autograd/rebind-mode.js";
