@@ -37,6 +37,8 @@ const keyLines: Record<string, RegExp> = {
   "learn-lr-unrolled.ts": /^learned lr \d+\.\d+ \(val loss \d+\.\d+/m,
   "train-fashion-cnn.ts": /^test accuracy \d+\.\d+% on 500 test images after 1 epoch on 256 training images; [\d.]+ s per epoch$/m,
   "forward-hypergradient-long-unroll.ts": /^forward mode agrees with the finite difference$/m,
+  "learn-weight-decay.ts": /^learned weight decay [\d.e+-]+: validation loss [\d.]+ \(no weight decay: [\d.]+\)$/m,
+  "char-transformer.ts": /^train loss \d+\.\d+, val loss \d+\.\d+; bigram baseline val loss \d+\.\d+ \(nats per character\)$/m,
 };
 
 const examples = readdirSync(join(root, "examples"))

@@ -2,12 +2,12 @@
  * `@tapegrad/core`: tensors, the reverse-mode tape, gradcheck and serialization.
  * @packageDocumentation
  */
-export { Tensor, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
+export { Tensor, inspectCustom, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
 export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, promoteTypes, isFloatingDtype } from "./dtype.js";
 export { type Shape, broadcastShapes, formatShape } from "./shape.js";
 export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
-export { format, setPrintOptions, getPrintOptions, inspectCustom, type PrintOptions, type PrintProfile } from "./format.js";
+export { format, setPrintOptions, getPrintOptions, type PrintOptions, type PrintProfile } from "./format.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
 export { dualLevel, makeDual, unpackDual, isDual, isForwardAdActive, type UnpackedDual } from "./autograd/forward-ad.js";
