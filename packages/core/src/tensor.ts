@@ -183,8 +183,14 @@ export class Tensor {
     return this.history === null;
   }
 
-  /** @internal attach the node that produced this tensor. */
+  /**
+   * @internal attach the node that produced this tensor. A tensor that retains its gradient keeps
+   * doing so through in-place ops: the retention moves to the new node (as in PyTorch; hooks stay
+   * on the old one and see the gradient of the value before the in-place op).
+   */
   setHistory(node: Node | null): void {
+    if (this.retains && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
+    if (this.retains && node !== null) node.retainGradOf = this;
     this.history = node;
     this.historyVersion = this.storage.version;
     if (node !== null) this.leafRequiresGrad = false;

@@ -82,6 +82,15 @@ export class Node {
     });
   }
 
+  /**
+   * @internal point every saved entry that holds `from` at `to` instead, checked against `to`'s
+   * current version (an in-place op whose result, saved by its rule, now lives in `to`).
+   */
+  replaceSaved(from: Tensor, to: Tensor): void {
+    if (this.saved === null) return;
+    this.saved = this.saved.map((s) => (s !== null && s.tensor === from ? new SavedTensor(to) : s));
+  }
+
   /** Run the gradient rule. */
   apply(gradOutput: Tensor): Array<Tensor | null> {
     if (this.rule === null) throw freedError(this.name);

@@ -33,7 +33,8 @@ function unary(name: string, kind: ResultKind, f: (v: number) => number) {
     else mapUnary(strided(x), out, f);
     const y = Tensor.fromData(out, x.shape, dtype);
     if (rule === undefined) return y;
-    return record(y, backwardName, [x], (g, [sx, sy]) => [rule(g, sx!, sy!)], [x, y]);
+    const saved = rule.saves === "input" ? x : rule.saves === "output" ? y : null;
+    return record(y, backwardName, [x], (g, [s]) => [rule.backward(g, s!)], [saved]);
   };
 }
 
