@@ -4,7 +4,7 @@
  * @module
  */
 import { record, saveFor } from "../autograd/record.js";
-import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
+import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, powScalarRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
 import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { describe } from "../describe.js";
 import { type DenseOp, denseBinary } from "../kernels/dense-binary.js";
@@ -97,6 +97,10 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
     if (negative) throw new RangeError("pow: integers to negative integer powers are not allowed");
   }
   const out = compute("pow", x, y, dtype, Math.pow);
+  if (typeof b === "number") {
+    // A number exponent is a constant, as PyTorch's pow(Tensor, Scalar): its own rule, exact to any order at 0.
+    return record(out, "PowBackward", [x], (g, [sx]) => [powScalarRule(g, sx!, b)], [x]);
+  }
   return record(out, "PowBackward", [x, y], (g, [sx, sy]) => powRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
 }
 
