@@ -5,12 +5,15 @@ const source = (path: string): string => fileURLToPath(new URL(path, import.meta
 
 export default defineConfig({
   resolve: {
-    // Tests run against the TypeScript sources, so they need no build step.
-    alias: {
-      "@tapegrad/core": source("./packages/core/src/index.ts"),
-      "@tapegrad/nn": source("./packages/nn/src/index.ts"),
-      "@tapegrad/optim": source("./packages/optim/src/index.ts"),
-    },
+    // Tests run against the TypeScript sources, so they need no build step. Exact matches, so that
+    // a subpath (`@tapegrad/core/internal`) does not resolve under the package's index.
+    alias: [
+      { find: /^@tapegrad\/core$/, replacement: source("./packages/core/src/index.ts") },
+      { find: /^@tapegrad\/core\/internal$/, replacement: source("./packages/core/src/internal.ts") },
+      { find: /^@tapegrad\/nn$/, replacement: source("./packages/nn/src/index.ts") },
+      { find: /^@tapegrad\/optim$/, replacement: source("./packages/optim/src/index.ts") },
+      { find: /^@tapegrad\/train$/, replacement: source("./packages/train/src/index.ts") },
+    ],
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],

@@ -5,13 +5,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { instance } from "@viz-js/viz";
 import { grad, manualSeed, randn, tensor, toDot } from "@tapegrad/core";
+import { cli } from "./support/cli.js";
 
-const { values: flags } = parseArgs({
-  options: { svg: { type: "string" }, quick: { type: "boolean" } },
-  strict: true,
+const flags = cli("Usage: npx tsx examples/autograd-basics.ts [--svg FILE]\n\nDifferentiate a small computation twice and draw its tape.", {
+  svg: { type: "string", help: "where to write the graph picture (default out/autograd-graph.svg)" },
+  quick: { type: "boolean", help: "accepted for CI; changes nothing (the example is fast)" },
 });
 const svgPath = flags.svg ?? fileURLToPath(new URL("../out/autograd-graph.svg", import.meta.url));
 

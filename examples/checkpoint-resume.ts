@@ -6,12 +6,14 @@
 // Run: npx tsx examples/checkpoint-resume.ts [--quick]   (writes out/checkpoint-resume.safetensors)
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { Generator, type Tensor, load, manualSeed, randint, randn, save } from "@tapegrad/core";
 import { F, Linear, type StateDict } from "@tapegrad/nn";
 import { ASGD, CosineAnnealingLR, LinearLR, type OptimizerStateDict, SequentialLR, type SequentialLRStateDict } from "@tapegrad/optim";
+import { cli } from "./support/cli.js";
 
-const { values: flags } = parseArgs({ options: { quick: { type: "boolean" } }, strict: true });
+const flags = cli("Usage: npx tsx examples/checkpoint-resume.ts [--quick]\n\nStop a scheduled ASGD run halfway, save a checkpoint, resume it, and compare with an uninterrupted run.", {
+  quick: { type: "boolean", help: "20 epochs instead of 100" },
+});
 // PyTorch's example: 20 warm-up epochs, then a cosine over 80 down to 3e-5. --quick keeps the proportions.
 const epochs = flags.quick ? 20 : 100;
 const warmupEpochs = epochs / 5;

@@ -2,14 +2,17 @@
 // adapt lr online with the derivative of the next minibatch loss with respect to lr through the last
 // ASGD step, lr <- lr - beta * d loss_{t+1} / d lr. Starts from a poor lr and prints lr and the
 // validation loss as they evolve, beside a run that keeps the initial lr.
-// Run: npx tsx examples/hypergradient-descent-lr.ts [--quick]   (or TAPEGRAD_QUICK=1)
+// Run: npx tsx examples/hypergradient-descent-lr.ts [--quick]
 import { fileURLToPath } from "node:url";
 import { type Tensor, grad, manualSeed, noGrad, tensor } from "@tapegrad/core";
 import { F, Linear, ReLU, Sequential, functionalCall } from "@tapegrad/nn";
 import { type AsgdParamState, asgdInitState, asgdUpdatePure } from "@tapegrad/optim";
+import { cli } from "./support/cli.js";
 import { readDigits, splitDigits } from "./support/digits-data.js";
 
-const quick = process.argv.includes("--quick") || process.env.TAPEGRAD_QUICK === "1";
+const { quick } = cli("Usage: npx tsx examples/hypergradient-descent-lr.ts [--quick]\n\nHypergradient descent on ASGD's learning rate while training a digits MLP.", {
+  quick: { type: "boolean", help: "60 steps instead of 600" },
+});
 const steps = quick ? 60 : 600;
 const batch = 64;
 const lr0 = 0.005; // deliberately small

@@ -1,14 +1,17 @@
 // Learning ASGD's learning rate by gradient descent through 10 unrolled steps, compared with a grid
 // search: the validation loss after 10 full-batch ASGD steps is a differentiable function of lr
 // (docs/hypergradients.md), so we descend on log(lr) with its exact hypergradient.
-// Run: npx tsx examples/learn-lr-unrolled.ts [--quick]   (or TAPEGRAD_QUICK=1)
+// Run: npx tsx examples/learn-lr-unrolled.ts [--quick]
 import { fileURLToPath } from "node:url";
 import { type Tensor, manualSeed, noGrad, setDefaultDtype, tensor } from "@tapegrad/core";
 import { F, Linear, Sequential, Tanh, functionalCall } from "@tapegrad/nn";
 import { Adam, asgdInitState, asgdUpdatePure, unrollSteps } from "@tapegrad/optim";
+import { cli } from "./support/cli.js";
 import { readDigits, splitDigits } from "./support/digits-data.js";
 
-const quick = process.argv.includes("--quick") || process.env.TAPEGRAD_QUICK === "1";
+const { quick } = cli("Usage: npx tsx examples/learn-lr-unrolled.ts [--quick]\n\nLearn ASGD's learning rate through 10 unrolled steps, against a grid search.", {
+  quick: { type: "boolean", help: "8 hyper-steps and a 6-point grid instead of 40 and 25" },
+});
 const K = 10; // unrolled inner steps
 const hyperSteps = quick ? 8 : 40;
 const gridSize = quick ? 6 : 25;

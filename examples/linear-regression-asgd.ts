@@ -4,13 +4,15 @@
 // Run: npx tsx examples/linear-regression-asgd.ts [--quick]   (writes out/linear-regression-asgd.svg)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { Generator, type Tensor, cat, noGrad, ones, randn, randint, tensor } from "@tapegrad/core";
 import { F, Linear } from "@tapegrad/nn";
 import { ASGD } from "@tapegrad/optim";
-import { lineChartsSvg } from "./support/svg-chart.js";
+import { lineChartSvg } from "@tapegrad/train";
+import { cli } from "./support/cli.js";
 
-const { values: flags } = parseArgs({ options: { quick: { type: "boolean" } }, strict: true });
+const flags = cli("Usage: npx tsx examples/linear-regression-asgd.ts [--quick]\n\nASGD on a noisy linear regression: the averaged parameters against the last iterate.", {
+  quick: { type: "boolean", help: "400 steps instead of 3000" },
+});
 const steps = flags.quick ? 400 : 3000;
 const t0 = 100; // averaging starts after step t0 + 2; PyTorch's default t0 = 1e6 would never average here
 const batchSize = 4;
@@ -61,28 +63,28 @@ report("ASGD average", average.at(-1)!, optimizer.withAveraged(fullLoss));
 const closer = distance(average.at(-1)!) < distance(last.at(-1)!);
 console.log(closer ? "the averaged parameters are closer to the least-squares solution than the last iterate" : "the last iterate happened to be closer this time");
 
-const svg = lineChartsSvg(
+const svg = lineChartSvg(
   [
     {
       title: "weight w1",
       yLabel: "w1",
       legendAt: "bottom",
       series: [
-        { name: "last iterate", values: last.map((v) => v[0]!), color: "#d62728" },
-        { name: "ASGD average (ax)", values: average.map((v) => v[0]!), color: "#2ca02c" },
-        { name: "least squares", values: last.map(() => best[0]!), color: "#555555" },
+        { name: "last iterate", values: last.map((v) => v[0]!) },
+        { name: "ASGD average (ax)", values: average.map((v) => v[0]!) },
+        { name: "least squares", values: last.map(() => best[0]!) },
       ],
     },
     {
       title: "distance to the least-squares solution",
       yLabel: "log10 |theta - theta*|",
       series: [
-        { name: "last iterate", values: last.map((v) => Math.log10(distance(v))), color: "#d62728" },
-        { name: "ASGD average (ax)", values: average.map((v) => Math.log10(distance(v))), color: "#2ca02c" },
+        { name: "last iterate", values: last.map((v) => Math.log10(distance(v))) },
+        { name: "ASGD average (ax)", values: average.map((v) => Math.log10(distance(v))) },
       ],
     },
   ],
-  "step",
+  { xLabel: "step" },
 );
 const out = fileURLToPath(new URL("../out/", import.meta.url));
 mkdirSync(out, { recursive: true });

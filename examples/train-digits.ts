@@ -2,16 +2,16 @@
 // Reports test accuracy of the last iterate and of ASGD's averaged parameters, writes a training curve
 // (SVG) and a checkpoint that `--resume` continues from.
 // Run: npx tsx examples/train-digits.ts --help
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { Generator, type Tensor, load, manualSeed, noGrad, save, tensor } from "@tapegrad/core";
 import { F, Linear, ReLU, Sequential } from "@tapegrad/nn";
 import { ASGD, CosineAnnealingLR, LinearLR, SequentialLR } from "@tapegrad/optim";
-import { DataError, readDigits, splitDigits } from "./support/digits-data.js";
-import { Progress } from "./support/progress.js";
-import { lineChartsSvg, svgToPng } from "./support/svg-chart.js";
+import { ProgressBar, RunningMean, accuracy, lineChartSvg } from "@tapegrad/train";
+import { type FlagSpecs, UsageError, helpText, parseFlags, runMain } from "./support/cli.js";
+import { readDigits, splitDigits } from "./support/digits-data.js";
+import { svgToPng } from "./support/svg-to-png.js";
 
 /** Everything the demo can be told. */
 export interface TrainOptions {
@@ -26,6 +26,8 @@ export interface TrainOptions {
   data: string;
   out: string;
   resume: boolean;
+  /** Replace an existing checkpoint in `out` (without it, and without `resume`, an existing one is an error). */
+  overwrite: boolean;
   /** Stop after this epoch (the schedule still spans `epochs`), e.g. to try `--resume`. */
   stopAfter: number;
   quiet: boolean;
@@ -65,13 +67,10 @@ export const defaultOptions: TrainOptions = {
   data: join(here, "data", "digits.csv.gz"),
   out: join(here, "..", "out", "digits"),
   resume: false,
+  overwrite: false,
   stopAfter: Number.POSITIVE_INFINITY,
   quiet: false,
 };
-
-function accuracy(logits: Tensor, labels: Tensor): number {
-  return logits.argmax(1).eq(labels).sum().item() / labels.numel();
-}
 
 /** Train (or resume) and evaluate; see {@link TrainOptions}. */
 export function trainDigits(options: TrainOptions): TrainResult {
@@ -87,28 +86,31 @@ export function trainDigits(options: TrainOptions): TrainResult {
   const cosine = new CosineAnnealingLR(optimizer, { tMax: options.epochs - options.warmupEpochs, etaMin: options.lr * 0.01 });
   const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [options.warmupEpochs] });
 
-  mkdirSync(options.out, { recursive: true });
   const checkpointPath = join(options.out, "checkpoint.safetensors");
   const chartPath = join(options.out, "training.svg");
+  if (!options.resume && !options.overwrite && existsSync(checkpointPath)) {
+    throw new UsageError(`${checkpointPath} exists: pass --resume to continue it, --overwrite to replace it, or --out DIR`);
+  }
+  mkdirSync(options.out, { recursive: true });
   let history: EpochRecord[] = [];
   if (options.resume) {
     let checkpoint: { model: Record<string, Tensor>; optimizer: never; scheduler: never; history: EpochRecord[] };
     try {
       checkpoint = load(checkpointPath) as typeof checkpoint;
+      model.loadStateDict(checkpoint.model);
+      // PyTorch's documented order: the scheduler first, then the optimizer (whose saved lr wins).
+      scheduler.loadStateDict(checkpoint.scheduler);
+      optimizer.loadStateDict(checkpoint.optimizer);
     } catch (error) {
-      throw new DataError(`cannot resume: ${(error as Error).message.split("\n")[0]}`);
+      // A checkpoint of another model (say, another --hidden) is a user error: one line, not a trace.
+      throw new UsageError(`cannot resume from ${checkpointPath}: ${(error as Error).message.split("\n")[0]}`);
     }
-    model.loadStateDict(checkpoint.model);
-    // PyTorch's documented order: the scheduler first, then the optimizer (whose saved lr wins).
-    scheduler.loadStateDict(checkpoint.scheduler);
-    optimizer.loadStateDict(checkpoint.optimizer);
     history = checkpoint.history;
     log(`resumed from ${checkpointPath} after epoch ${history.length}`);
   }
 
   const n = train.y.numel();
   const batches = Math.ceil(n / options.batchSize);
-  const progress = new Progress();
   const evaluate = (): [number, number] =>
     noGrad(() => {
       const last = accuracy(model.forward(test.x), test.y);
@@ -118,7 +120,6 @@ export function trainDigits(options: TrainOptions): TrainResult {
 
   const lastEpoch = Math.min(options.epochs, options.stopAfter);
   for (let epoch = history.length + 1; epoch <= lastEpoch; epoch++) {
-    const epochStart = performance.now();
     // A generator per epoch makes a resumed run shuffle exactly as an uninterrupted one.
     const generator = new Generator(options.seed * 100_003 + epoch);
     const order = Array.from({ length: n }, (_, i) => i);
@@ -126,8 +127,9 @@ export function trainDigits(options: TrainOptions): TrainResult {
       const j = generator.nextInt(0, i + 1);
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    let lossSum = 0;
+    const epochLoss = new RunningMean();
     const lr = optimizer.paramGroups[0]!.lr as number;
+    const bar = options.quiet ? null : new ProgressBar({ total: batches, label: `epoch ${String(epoch).padStart(3)}/${options.epochs}`, unit: "batch", logEvery: 0 });
     for (let b = 0; b < batches; b++) {
       const index = tensor(Int32Array.from(order.slice(b * options.batchSize, (b + 1) * options.batchSize)));
       const x = train.x.indexSelect(0, index);
@@ -136,38 +138,40 @@ export function trainDigits(options: TrainOptions): TrainResult {
       const loss = F.crossEntropy(model.forward(x), y);
       loss.backward();
       optimizer.step();
-      lossSum += loss.item() * y.numel();
-      const seconds = (performance.now() - epochStart) / 1000;
-      progress.update({ epoch, epochs: options.epochs, batch: b + 1, batches, loss: loss.item(), lr, samplesPerSecond: ((b + 1) * options.batchSize) / seconds });
+      epochLoss.add(loss.item(), y.numel());
+      bar?.tick(1, { loss: loss.item(), lr });
     }
     scheduler.step();
     const [last, averaged] = evaluate();
-    history.push({ epoch, loss: lossSum / n, lr, testAccuracyLast: last, testAccuracyAveraged: averaged });
-    if (!options.quiet) {
-      const seconds = (performance.now() - epochStart) / 1000;
-      progress.endEpoch(
-        { epoch, epochs: options.epochs, batch: batches, batches, loss: lossSum / n, lr, samplesPerSecond: n / seconds },
-        `test acc ${(100 * last).toFixed(1)}% (averaged ${(100 * averaged).toFixed(1)}%)`,
-      );
-    }
+    history.push({ epoch, loss: epochLoss.value, lr, testAccuracyLast: last, testAccuracyAveraged: averaged });
+    bar?.finish({ loss: epochLoss.value, lr, "test acc": `${(100 * last).toFixed(1)}%`, averaged: `${(100 * averaged).toFixed(1)}%` });
     // Saved every epoch (atomically), so an interrupted run can be resumed.
     save({ model: model.stateDict(), optimizer: optimizer.stateDict(), scheduler: scheduler.stateDict(), epoch, history }, checkpointPath);
   }
 
-  const svg = lineChartsSvg(
-      [
-        { title: "training loss", yLabel: "cross-entropy", series: [{ name: "train loss", values: history.map((h) => h.loss), color: "#1f77b4" }] },
-        {
-          title: "test accuracy",
-          yLabel: "accuracy",
-          legendAt: "bottom",
-          series: [
-            { name: "last iterate", values: history.map((h) => h.testAccuracyLast), color: "#d62728" },
-            { name: "ASGD average (ax)", values: history.map((h) => h.testAccuracyAveraged), color: "#2ca02c" },
-          ],
-        },
-      ],
-      "epoch",
+  const epochs = history.map((h) => h.epoch);
+  const svg = lineChartSvg(
+    [
+      {
+        title: "training loss and learning rate",
+        yLabel: "cross-entropy",
+        rightLabel: "learning rate",
+        series: [
+          { name: "train loss", x: epochs, values: history.map((h) => h.loss) },
+          { name: "lr", x: epochs, values: history.map((h) => h.lr), axis: "right" },
+        ],
+      },
+      {
+        title: "test accuracy",
+        yLabel: "accuracy",
+        legendAt: "bottom",
+        series: [
+          { name: "last iterate", x: epochs, values: history.map((h) => h.testAccuracyLast) },
+          { name: "ASGD average (ax)", x: epochs, values: history.map((h) => h.testAccuracyAveraged) },
+        ],
+      },
+    ],
+    { xLabel: "epoch" },
   );
   writeFileSync(chartPath, svg);
   writeFileSync(chartPath.replace(/\.svg$/, ".png"), svgToPng(svg));
@@ -183,106 +187,67 @@ export function trainDigits(options: TrainOptions): TrainResult {
   };
 }
 
-const usage = `Usage: npx tsx examples/train-digits.ts [options]
+const summary = `Usage: npx tsx examples/train-digits.ts [options]
 
-Trains a 64-${defaultOptions.hidden}-10 MLP on the UCI handwritten digits with ASGD and a warm-up + cosine lr schedule.
+Trains a 64-${defaultOptions.hidden}-10 MLP on the UCI handwritten digits with ASGD and a warm-up + cosine lr schedule.`;
 
-Options:
-  --epochs N         epochs to train (default ${defaultOptions.epochs})
-  --batch-size N     minibatch size (default ${defaultOptions.batchSize})
-  --lr X             peak learning rate (default ${defaultOptions.lr})
-  --lambd X          ASGD decay term (default ${defaultOptions.lambd})
-  --t0 N             ASGD step at which averaging starts (default ${defaultOptions.t0})
-  --warmup N         linear warm-up epochs (default ${defaultOptions.warmupEpochs})
-  --hidden N         hidden units (default ${defaultOptions.hidden})
-  --seed N           seed for init, split and shuffling (default ${defaultOptions.seed})
-  --data PATH        gzipped digits CSV (default examples/data/digits.csv.gz)
-  --out DIR          where the chart and checkpoint go (default out/digits)
-  --resume           continue from DIR/checkpoint.safetensors
-  --stop-after N     stop after epoch N (the schedule still spans --epochs); resume later
-  --quiet            print only the final summary
-  -h, --help         show this help`;
+const flags = {
+  epochs: { type: "integer", min: 1, default: defaultOptions.epochs, help: "epochs to train" },
+  "batch-size": { type: "integer", min: 1, default: defaultOptions.batchSize, help: "minibatch size" },
+  lr: { type: "number", min: 0, default: defaultOptions.lr, help: "peak learning rate" },
+  lambd: { type: "number", min: 0, default: defaultOptions.lambd, help: "ASGD decay term" },
+  t0: { type: "number", min: 0, default: defaultOptions.t0, help: "ASGD step at which averaging starts" },
+  warmup: { type: "integer", min: 1, default: defaultOptions.warmupEpochs, help: "linear warm-up epochs" },
+  hidden: { type: "integer", min: 1, default: defaultOptions.hidden, help: "hidden units" },
+  seed: { type: "integer", min: 0, default: defaultOptions.seed, help: "seed for init, split and shuffling" },
+  data: { type: "string", help: "gzipped digits CSV (default examples/data/digits.csv.gz)" },
+  out: { type: "string", help: "where the chart and checkpoint go (default out/digits)" },
+  resume: { type: "boolean", help: "continue from DIR/checkpoint.safetensors" },
+  overwrite: { type: "boolean", help: "replace an existing checkpoint in --out" },
+  "stop-after": { type: "integer", min: 1, help: "stop after epoch N (the schedule still spans --epochs)" },
+  quiet: { type: "boolean", help: "print only the final summary" },
+} satisfies FlagSpecs;
 
-function numberFlag(values: Record<string, string | boolean | undefined>, name: string, fallback: number, integer: boolean, min: number): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
-    throw new DataError(`--${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
+/** The --help text. */
+export const usage = helpText(summary, flags);
 
-/** Parse command-line flags into options (throws DataError with a one-line message on bad flags). */
+/** Parse command-line flags into options (throws UsageError with a one-line message on bad flags). */
 export function parseOptions(argv: string[]): TrainOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        lambd: { type: "string" },
-        t0: { type: "string" },
-        warmup: { type: "string" },
-        hidden: { type: "string" },
-        seed: { type: "string" },
-        data: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "boolean" },
-        "stop-after": { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new DataError(`${(error as Error).message.split("\n")[0]} (see --help)`);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  if (v.help) return "help";
+  const v = parseFlags(argv, flags);
+  if (v === "help") return "help";
+  if (v.resume && v.overwrite) throw new UsageError("--resume and --overwrite exclude each other");
   const options: TrainOptions = {
-    epochs: numberFlag(v, "epochs", defaultOptions.epochs, true, 1),
-    batchSize: numberFlag(v, "batch-size", defaultOptions.batchSize, true, 1),
-    lr: numberFlag(v, "lr", defaultOptions.lr, false, 0),
-    lambd: numberFlag(v, "lambd", defaultOptions.lambd, false, 0),
-    t0: numberFlag(v, "t0", defaultOptions.t0, false, 0),
-    warmupEpochs: numberFlag(v, "warmup", defaultOptions.warmupEpochs, true, 1),
-    hidden: numberFlag(v, "hidden", defaultOptions.hidden, true, 1),
-    seed: numberFlag(v, "seed", defaultOptions.seed, true, 0),
-    data: (v.data as string | undefined) ?? defaultOptions.data,
-    out: (v.out as string | undefined) ?? defaultOptions.out,
-    resume: Boolean(v.resume),
-    stopAfter: numberFlag(v, "stop-after", defaultOptions.stopAfter, true, 1),
-    quiet: Boolean(v.quiet),
+    epochs: v.epochs,
+    batchSize: v["batch-size"],
+    lr: v.lr,
+    lambd: v.lambd,
+    t0: v.t0,
+    warmupEpochs: v.warmup,
+    hidden: v.hidden,
+    seed: v.seed,
+    data: v.data ?? defaultOptions.data,
+    out: v.out ?? defaultOptions.out,
+    resume: v.resume,
+    overwrite: v.overwrite,
+    stopAfter: v["stop-after"] ?? defaultOptions.stopAfter,
+    quiet: v.quiet,
   };
-  if (options.warmupEpochs >= options.epochs) throw new DataError(`--warmup (${options.warmupEpochs}) must be smaller than --epochs (${options.epochs})`);
+  if (options.warmupEpochs >= options.epochs) throw new UsageError(`--warmup (${options.warmupEpochs}) must be smaller than --epochs (${options.epochs})`);
   return options;
 }
 
 function main(): void {
-  try {
-    const options = parseOptions(process.argv.slice(2));
-    if (options === "help") {
-      console.log(usage);
-      return;
-    }
-    const result = trainDigits(options);
-    console.log(
-      `test accuracy: ${(100 * result.testAccuracyLast).toFixed(1)}% (last iterate), ${(100 * result.testAccuracyAveraged).toFixed(1)}% (ASGD average) ` +
-        `after ${result.epochsRun} epochs in ${result.seconds.toFixed(1)} s`,
-    );
-    console.log(`wrote ${result.chartPath} (and .png) and ${result.checkpointPath}`);
-  } catch (error) {
-    if (error instanceof DataError) {
-      console.error(`error: ${error.message}`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+  const options = parseOptions(process.argv.slice(2));
+  if (options === "help") {
+    console.log(usage);
+    return;
   }
+  const result = trainDigits(options);
+  console.log(
+    `test accuracy: ${(100 * result.testAccuracyLast).toFixed(1)}% (last iterate), ${(100 * result.testAccuracyAveraged).toFixed(1)}% (ASGD average) ` +
+      `after ${result.epochsRun} epochs in ${result.seconds.toFixed(1)} s`,
+  );
+  console.log(`wrote ${result.chartPath} (and .png) and ${result.checkpointPath}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runMain(main);

@@ -58,6 +58,21 @@ describe.concurrent("examples (--quick)", () => {
   }
 });
 
+describe.concurrent("every example's command line", () => {
+  for (const file of [...examples, "train-digits.ts"]) {
+    test(`${file}: --help prints usage and exits 0; an unknown flag is one line and exit 2`, async () => {
+      const help = await runScript(join("examples", file), ["--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: npx tsx examples\//);
+      expect(help.stdout).toContain("--help");
+      const bogus = await runScript(join("examples", file), ["--bogus"]);
+      expect(bogus.code).toBe(2);
+      expect(bogus.stdout).toBe("");
+      expect(bogus.stderr).toBe("error: unknown option --bogus (see --help)\n");
+    }, 120_000);
+  }
+});
+
 describe.concurrent("pictures in docs/images", () => {
   test("autograd-graph.svg is the graph examples/autograd-basics.ts draws", async () => {
     const svgPath = join(scratch, "autograd-graph.svg");

@@ -46,7 +46,9 @@ describe("train-digits demo", () => {
     expect(parseOptions(["--epochs", "3", "--warmup", "1", "--lr", "0.1"])).toMatchObject({ epochs: 3, warmupEpochs: 1, lr: 0.1 });
     expect(parseOptions(["--help"])).toBe("help");
     expect(() => parseOptions(["--epochs", "two"])).toThrow(new DataError('--epochs must be an integer >= 1, got "two"'));
-    expect(() => parseOptions(["--bogus"])).toThrow(/Unknown option '--bogus' \(see --help\)/);
+    expect(() => parseOptions(["--bogus"])).toThrow("unknown option --bogus (see --help)");
+    expect(() => parseOptions(["--epochs", "-3"])).toThrow('--epochs must be an integer >= 1, got "-3"');
+    expect(() => parseOptions(["--resume", "--overwrite"])).toThrow("--resume and --overwrite exclude each other");
     expect(() => parseOptions(["--epochs", "3", "--warmup", "5"])).toThrow("--warmup (5) must be smaller than --epochs (3)");
   });
 
@@ -80,7 +82,19 @@ describe("train-digits demo", () => {
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);
     const noCheckpoint = run(["--resume", "--out", join(scratch, "empty")]);
     expect(noCheckpoint.status).toBe(2);
-    expect(noCheckpoint.stderr).toMatch(/^error: cannot resume: /);
+    expect(noCheckpoint.stderr).toMatch(/^error: cannot resume from .*checkpoint\.safetensors: /);
     expect(existsSync(join(scratch, "empty", "checkpoint.safetensors"))).toBe(false);
+  });
+
+  test("a second run does not silently replace the checkpoint; --resume with another --hidden is one line", () => {
+    const out = join(scratch, "twice");
+    trainDigits({ ...short, epochs: 3, warmupEpochs: 1, out });
+    const before = readFileSync(join(out, "checkpoint.safetensors"));
+    expect(() => trainDigits({ ...short, epochs: 3, warmupEpochs: 1, out })).toThrow(/checkpoint\.safetensors exists: pass --resume to continue it, --overwrite to replace it, or --out DIR/);
+    expect(readFileSync(join(out, "checkpoint.safetensors"))).toEqual(before);
+    expect(() => trainDigits({ ...short, epochs: 3, warmupEpochs: 1, out, resume: true, hidden: 32 })).toThrow(/^cannot resume from .*checkpoint\.safetensors: /);
+    const replaced = trainDigits({ ...short, epochs: 3, warmupEpochs: 1, out, overwrite: true, seed: 1 });
+    expect(replaced.epochsRun).toBe(3);
+    expect(readFileSync(join(out, "checkpoint.safetensors"))).not.toEqual(before);
   });
 });

@@ -6,13 +6,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Tensor, zeros } from "@tapegrad/core";
 import { ASGD } from "@tapegrad/optim";
-import { lineChartsSvg } from "../../examples/support/svg-chart.js";
+import { lineChartSvg } from "@tapegrad/train";
 
 const { values: flags } = parseArgs({ options: { out: { type: "string" } }, strict: true });
 const outPath = flags.out ?? fileURLToPath(new URL("../images/asgd-eta-mu.svg", import.meta.url));
 const steps = 500;
 const lr = 0.1;
-const colors = ["#1f77b4", "#ff7f0e", "#2ca02c"];
 
 /** eta and mu as stored after each of `steps` steps of ASGD on a one-element parameter. */
 function trace(lambd: number, t0: number): { eta: number[]; mu: number[] } {
@@ -29,21 +28,21 @@ function trace(lambd: number, t0: number): { eta: number[]; mu: number[] } {
   return { eta, mu };
 }
 
-const svg = lineChartsSvg(
+const svg = lineChartSvg(
   [
     {
       title: `eta after step t (lr ${lr}, alpha 0.75)`,
       yLabel: "eta",
       legendAt: "bottom",
-      series: [1e-4, 1e-2, 1e-1].map((lambd, i) => ({ name: `lambd = ${lambd}`, values: trace(lambd, 1e6).eta, color: colors[i]! })),
+      series: [1e-4, 1e-2, 1e-1].map((lambd) => ({ name: `lambd = ${lambd}`, values: trace(lambd, 1e6).eta })),
     },
     {
       title: "mu after step t (the averaging weight)",
       yLabel: "mu",
-      series: [0, 50, 200].map((t0, i) => ({ name: `t0 = ${t0}`, values: trace(1e-4, t0).mu, color: colors[i]! })),
+      series: [0, 50, 200].map((t0) => ({ name: `t0 = ${t0}`, values: trace(1e-4, t0).mu })),
     },
   ],
-  "step t",
+  { xLabel: "step t" },
 );
 writeFileSync(outPath, svg);
 console.log(`wrote ${outPath}`);

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { Generator, type Tensor, tensor } from "@tapegrad/core";
+import { UsageError } from "./cli.js";
 
 /** The digits as tensors: pixels scaled to [0, 1] (float32 [N, 64]) and labels (int32 [N]). */
 export interface DigitsSplit {
@@ -11,7 +12,7 @@ export interface DigitsSplit {
 }
 
 /** An error whose message is meant to be printed as is, without a stack trace. */
-export class DataError extends Error {}
+export class DataError extends UsageError {}
 
 const PIXELS = 64;
 

@@ -35,9 +35,9 @@ export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
-export { pinStorage, isPinned, kernelAddress } from "./pin.js";
-export { kernelMemory, allocateKernelBytes, kernelMemoryUsage, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
+export { pinStorage, isPinned } from "./pin.js";
+export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
-export { setKernelThreads, getKernelThreads, runParallel } from "./kernels/threads/kernel-threads.js";
-export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
-export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
+export { setKernelThreads, getKernelThreads } from "./kernels/threads/kernel-threads.js";
+// Kernel plumbing (kernel memory, scratch blocks, helper threads, module instantiation) is under
+// the internal, unstable subpath `@tapegrad/core/internal` (src/internal.ts).

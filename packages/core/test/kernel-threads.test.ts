@@ -2,10 +2,8 @@
 // Large float32 products give the same bits on one thread and on two (each thread computes whole
 // rows of C), pinned operands are read in place, and a helper's trap becomes an error on the caller.
 import { afterEach, describe, expect, test } from "vitest";
-import {
-  type Tensor, allocateKernelBytes, getKernelThreads, kernelHeapF32, kernelMemory, linear, matmul, pinStorage, randn, runParallel,
-  setKernelThreads,
-} from "@tapegrad/core";
+import { type Tensor, getKernelThreads, linear, matmul, pinStorage, randn, setKernelThreads } from "@tapegrad/core";
+import { allocateKernelBytes, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
 import { compileWat } from "../../../scripts/build-wasm.js";
 
 afterEach(() => setKernelThreads(2));

@@ -8,10 +8,8 @@
  * 10% slower per step than 32768). With threads they are staged whole, then updated in parallel.
  * @module
  */
-import {
-  type KernelModule, type Tensor, Placer, ScratchBlock, getKernelBackend, getKernelThreads, instantiateKernel, kernelAddress, kernelHeapF32,
-  pinStorage, runParallel,
-} from "@tapegrad/core";
+import { type Tensor, getKernelBackend, getKernelThreads, pinStorage } from "@tapegrad/core";
+import { type KernelModule, Placer, ScratchBlock, instantiateKernel, kernelAddress, kernelHeapF32, runParallel } from "@tapegrad/core/internal";
 import { asgdWasmBase64, asgdWasmUnsharedBase64 } from "./wasm/asgd.generated.js";
 
 interface AsgdExports {

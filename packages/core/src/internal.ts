@@ -1,0 +1,15 @@
+/**
+ * `@tapegrad/core/internal`: kernel plumbing that tapegrad's own packages share (the optimizers'
+ * fused WebAssembly kernels run on core's kernel memory, scratch space and helper threads).
+ *
+ * **Internal and unstable.** Nothing here is part of the public API: names, signatures and
+ * behaviour change in any release, patch releases included, without notice. Applications use the
+ * public entry point `@tapegrad/core` (`pinStorage`, `isPinned`, `kernelMemoryUsage`,
+ * `setKernelThreads`, `setKernelBackend`, ...).
+ * @packageDocumentation
+ */
+export { kernelMemory, kernelMemoryShared, allocateKernelBytes, releaseKernelBytes, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
+export { runParallel } from "./kernels/threads/kernel-threads.js";
+export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
+export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
+export { kernelAddress } from "./pin.js";
