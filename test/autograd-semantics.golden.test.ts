@@ -125,3 +125,31 @@ describe("in-place op on a leaf that is a view (deviation 5)", () => {
     expect(v.version).toBe(0);
   });
 });
+
+describe("var/std read a second positional boolean as PyTorch's unbiased (porting hazard 8)", () => {
+  const c = one("var_positional");
+  test("x.var(0, false), x.var(0, true), x.var(1, false, true), x.var(false) and std alike", () => {
+    const x = fromEnc(c.x);
+    expectClose(x.var(0, false), c.var_0_false);
+    expectClose(x.var(0, true), c.var_0_true);
+    expectClose(x.var(1, false, true), c.var_1_false_keepdim);
+    expectClose(x.std(0, false), c.std_0_false);
+    expectClose(x.std(1, false, true), c.std_1_false_keepdim);
+    expectClose(x.var(false), c.var_all_false);
+    expectClose(x.std(false), c.std_all_false);
+  });
+  test("options objects: { unbiased } and { correction }", () => {
+    const x = fromEnc(c.x);
+    expectClose(x.var({ dim: 0, unbiased: false }), c.var_0_false);
+    expectClose(x.var({ dim: 1, correction: 2 }), c.var_correction_2_dim1);
+    expectClose(x.std({ dim: 1, keepdim: true, unbiased: false }), c.std_1_false_keepdim);
+  });
+  test("ambiguous or contradictory arguments are refused", () => {
+    const x = fromEnc(c.x);
+    const loose = x as unknown as { var: (...a: unknown[]) => Tensor };
+    expect(() => loose.var(0, 0)).toThrow(/var: the second positional argument is unbiased \(a boolean, as in PyTorch\), got 0/);
+    expect(() => x.var({ dim: 0, unbiased: false, correction: 1 })).toThrow(/var: pass either correction or unbiased, not both/);
+    expect(() => x.var({ dim: 0, unbaised: false } as never)).toThrow(/var: unknown option "unbaised"/);
+    expect(() => loose.var(false, true)).toThrow(/var: after a boolean unbiased, no other positional argument is accepted/);
+  });
+});
