@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@tapegrad\/core\/internal$/, replacement: source("./packages/core/src/internal.ts") },
       { find: /^@tapegrad\/nn$/, replacement: source("./packages/nn/src/index.ts") },
       { find: /^@tapegrad\/optim$/, replacement: source("./packages/optim/src/index.ts") },
+      { find: /^@tapegrad\/data$/, replacement: source("./packages/data/src/index.ts") },
       { find: /^@tapegrad\/train$/, replacement: source("./packages/train/src/index.ts") },
     ],
   },

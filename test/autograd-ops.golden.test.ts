@@ -2,7 +2,7 @@
 // PyTorch (test/golden/autograd_ops.json, float64; tolerances from test/golden/README.md).
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { Tensor, add, cat, div, grad, mul, onesLike, pow, stack, sub, tensor, where, zerosLike } from "@tapegrad/core";
+import { Tensor, add, cat, div, grad, jvp, mul, onesLike, pow, stack, sub, tensor, where, zerosLike } from "@tapegrad/core";
 import { F } from "@tapegrad/nn";
 
 const RTOL = 1e-8;
@@ -269,6 +269,24 @@ function checkSecondOrder(c: SecondOrderCase): void {
   }
 }
 
+/**
+ * The same Hessian-vector products by forward-over-reverse: the tangent (along the golden vectors)
+ * of the first gradients, computed by `jvp` of a function calling `grad` (no createGraph).
+ */
+function checkForwardOverReverse(c: SecondOrderCase): void {
+  const inputs = makeInputs(c.inputs);
+  const f = EXPRESSIONS[c.expr]!;
+  const names = c.differentiable_inputs;
+  const gradients = (...duals: Tensor[]): Tensor[] => {
+    const ins = { ...inputs };
+    names.forEach((n, i) => (ins[n] = duals[i]!));
+    return grad([f(ins)], duals, { allowUnused: true }).map((g, i) => g ?? zerosLike(duals[i]!));
+  };
+  const [first, hvp] = jvp(gradients, names.map((n) => inputs[n]!), names.map((n) => decode(c.vectors[n]!)));
+  names.forEach((n, i) => expectClose(first[i]!, c.first_grads[n]!, `${c.name} first grad ${n} (inside jvp)`));
+  names.forEach((n, i) => expectClose(hvp[i]!, c.hvp[n]!, `${c.name} forward-over-reverse hvp ${n}`));
+}
+
 describe("autograd_ops.json", () => {
   test("has the 124 cases the README lists, all float64", () => {
     expect(golden.dtype).toBe("float64");
@@ -283,6 +301,13 @@ describe("autograd_ops.json", () => {
     "second order %s",
     (_name, c) => {
       checkSecondOrder(c);
+    },
+  );
+
+  test.each(golden.cases.filter((c): c is SecondOrderCase => c.kind === "second_order").map((c) => [c.name, c] as const))(
+    "second order %s, forward-over-reverse",
+    (_name, c) => {
+      checkForwardOverReverse(c);
     },
   );
 });

@@ -35,6 +35,7 @@ const keyLines: Record<string, RegExp> = {
   "checkpoint-resume.ts": /^resumed run equals the uninterrupted run: all 20 lrs, the parameters and the ASGD averages are bit-identical$/m,
   "hypergradient-descent-lr.ts": /^fixed lr 0\.005: validation loss [\d.]+; adapted lr \(final [\d.]+\): validation loss [\d.]+$/m,
   "learn-lr-unrolled.ts": /^learned lr \d+\.\d+ \(val loss \d+\.\d+/m,
+  "forward-hypergradient-long-unroll.ts": /^forward mode agrees with the finite difference$/m,
 };
 
 const examples = readdirSync(join(root, "examples"))

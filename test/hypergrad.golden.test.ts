@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Tensor, getDefaultDtype, grad, setDefaultDtype, tensor, type DType } from "@tapegrad/core";
+import { Tensor, dualLevel, getDefaultDtype, grad, makeDual, randn, setDefaultDtype, tensor, unpackDual, type DType, Generator } from "@tapegrad/core";
 import { F, Linear, Module, Sequential, Tanh, functionalCall } from "@tapegrad/nn";
 import { ASGD, asgdInitState, asgdUpdatePure, unrollSteps, type AsgdParamState } from "@tapegrad/optim";
 
@@ -194,6 +194,33 @@ function runUnrolled(pb: Problem): Run {
   return { innerLosses: losses, etasUsed: [], musUsed: [], finalParams: params, finalAx, outer, hypergrad };
 }
 
+/**
+ * Forward mode through unrollSteps: the derivative of the outer loss along one direction of
+ * (lr, lambd, params_init), with the tangents carried through the steps (memory constant in K).
+ */
+function runForward(pb: Problem, direction: { lr: number; lambd: number; init: Tensor[] | null }): number {
+  const { c } = pb;
+  return dualLevel(() => {
+    const scalarDual = (v: number, t: number): Tensor => makeDual(tensor(v, { dtype: "float64" }), tensor(t, { dtype: "float64" }));
+    const lr = scalarDual(c.hyper.lr, direction.lr);
+    const lambd = scalarDual(c.hyper.lambd, direction.lambd);
+    const init = c.param_names.map((n, i) => {
+      const p = decode(c.params_init[n]!);
+      return direction.init === null ? p : makeDual(p, direction.init[i]!);
+    });
+    const options = pb.options(lr, lambd);
+    const { params, states } = unrollSteps(init, init.map((p) => asgdInitState(p, lr, { differentiable: true })), {
+      steps: c.hyper.K,
+      loss: (ps) => pb.loss(ps, "train"),
+      update: (ps, gs, st) => asgdUpdatePure(ps, gs, st, options),
+      mode: "forward",
+    });
+    const outer = pb.loss(c.outer_on === "ax" ? states.map((s) => s.ax) : params, "val");
+    close([outer.item()], [c.outer_loss], TOL, "forward outer_loss");
+    return unpackDual(outer).tangent!.item();
+  });
+}
+
 function checkRun(c: GoldenCase, r: Run, label: string): void {
   close(r.innerLosses, c.inner_losses, TOL, `${label} inner_losses`);
   if (r.etasUsed.length > 0) {
@@ -241,6 +268,29 @@ describe("hypergrad.json: hypergradients through unrolled ASGD steps", () => {
 
       test("functional path through unrollSteps", () => {
         checkRun(c, runUnrolled(problem(c)), "unrollSteps");
+      });
+
+      test("forward mode: unrollSteps({ mode: 'forward' }) gives d/d lr, d/d lambd and a directional d/d params_init", () => {
+        const pb = problem(c);
+        const dLr = runForward(pb, { lr: 1, lambd: 0, init: null });
+        const dLambd = runForward(pb, { lr: 0, lambd: 1, init: null });
+        for (const [want, tol, what] of [[c.hypergrad, TOL, "hypergrad"], [c.finite_difference, FD_TOL, "finite_difference"]] as const) {
+          close([dLr], [want.lr], tol, `forward ${what}.lr`);
+          close([dLambd], [want.lambd], tol, `forward ${what}.lambd`);
+        }
+        // The reverse-mode unroll on the same problem: the same numbers up to rounding order.
+        const reverse = runUnrolled(pb).hypergrad;
+        close([dLr, dLambd], [reverse[0]!.item(), reverse[1]!.item()], { rtol: 1e-12, atol: 1e-15 }, "forward vs reverse");
+        // A random direction (u_lr, u_lambd, U) gives <hypergrad, direction>.
+        const g = new Generator(7);
+        const init = c.param_names.map((n) => randn(c.params_init[n]!.shape, { dtype: "float64", generator: g }));
+        const along = runForward(pb, { lr: 0.5, lambd: -2, init });
+        let want = 0.5 * c.hypergrad.lr - 2 * c.hypergrad.lambd;
+        c.param_names.forEach((n, i) => {
+          const u = init[i]!.dataSync();
+          c.hypergrad.params_init[n]!.data.forEach((v, k) => (want += v * u[k]!));
+        });
+        close([along], [want], TOL, "forward along a direction");
       });
 
       test("the class and the functional path agree to the last bits", () => {

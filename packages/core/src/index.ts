@@ -9,10 +9,12 @@ export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
-export { Node, AccumulateGrad, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";
+export { dualLevel, makeDual, unpackDual, isDual, isForwardAdActive, type UnpackedDual } from "./autograd/forward-ad.js";
+export { jvp, vjp, type VjpFunction, type FunctionOutput } from "./autograd/functional-ad.js";
+export { Node, AccumulateGrad, type ForwardRule, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
-  randLike, randnLike, randintLike, scalar, type CreationOptions, type RandomOptions,
+  randLike, randnLike, randintLike, randperm, scalar, type CreationOptions, type RandomOptions,
 } from "./ops/creation.js";
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, where,
@@ -34,6 +36,12 @@ export { save, load } from "./serialize/file.js";
 export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
+export { cumsum } from "./ops/cumulative.js";
+export { tril, triu, maskedFill } from "./ops/masking.js";
+export { repeat } from "./ops/repeat.js";
+export { split, chunk } from "./ops/split.js";
+export { topk, type TopkOptions } from "./ops/topk.js";
+export { multinomial, type MultinomialOptions } from "./ops/multinomial.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
 export { pinStorage, isPinned } from "./pin.js";
 export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";

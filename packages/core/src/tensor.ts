@@ -19,6 +19,11 @@ import * as indexing from "./ops/indexing.js";
 import * as softmaxOps from "./ops/softmax.js";
 import * as extrema from "./ops/extrema.js";
 import * as statistics from "./ops/statistics.js";
+import * as cumulative from "./ops/cumulative.js";
+import * as masking from "./ops/masking.js";
+import * as tiling from "./ops/repeat.js";
+import * as splitting from "./ops/split.js";
+import * as selection from "./ops/topk.js";
 import { runBackward } from "./autograd/engine.js";
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
@@ -595,6 +600,39 @@ export class Tensor {
 
   // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
 
+  /** Running sum along `dim` (see {@link cumsum}). */
+  cumsum(dim: number): Tensor {
+    return cumulative.cumsum(this, dim);
+  }
+  /** Lower triangle of the last two dims (see {@link tril}). */
+  tril(diagonal = 0): Tensor {
+    return masking.tril(this, diagonal);
+  }
+  /** Upper triangle of the last two dims (see {@link triu}). */
+  triu(diagonal = 0): Tensor {
+    return masking.triu(this, diagonal);
+  }
+  /** `value` where `mask` is true, this tensor elsewhere (see {@link maskedFill}). */
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor {
+    return masking.maskedFill(this, mask, value);
+  }
+  /** Tile along each dim: `x.repeat(2, 3)` or `x.repeat([2, 3])` (see {@link repeat}). */
+  repeat(...repeats: Array<number | readonly number[]>): Tensor {
+    return tiling.repeat(this, movement.flattenShapeArgs(repeats));
+  }
+  /** Cut into `chunks` views along `dim` (see {@link chunk}). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return splitting.chunk(this, chunks, dim);
+  }
+  /** Cut into views of the given size(s) along `dim` (see {@link split}). */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return splitting.split(this, splitSizeOrSections, dim);
+  }
+  /** The k largest (or smallest) entries along a dim with their indices (see {@link topk}). */
+  topk(k: number, options?: selection.TopkOptions): extrema.ValuesIndices {
+    return selection.topk(this, k, options);
+  }
+
   /** In place: `this += alpha * other`. */
   add_(other: TensorOrScalar, options?: { alpha?: number }): this {
     return inplace.add_(this, other, options);
@@ -654,6 +692,10 @@ export class Tensor {
   /** In place: `this = 1 / this`. */
   reciprocal_(): this {
     return inplace.reciprocal_(this);
+  }
+  /** In place: `value` where `mask` is true (see {@link maskedFill}). */
+  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this {
+    return inplace.maskedFill_(this, mask, value);
   }
   /** In place: `this = maximum(this, other)`. */
   maximum_(other: TensorOrScalar): this {

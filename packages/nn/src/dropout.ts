@@ -28,7 +28,7 @@ export class Dropout extends Module {
       throw new RangeError(`Dropout: dropout probability has to be between 0 and 1, but got ${describe(p)}`);
     }
     this.p = p;
-    this.generator = checkOptions(options, "Dropout").generator;
+    this.generator = checkOptions(options, "Dropout", ["generator"]).generator;
   }
 
   forward(x: Tensor): Tensor {

@@ -10,7 +10,7 @@ export { Module, type StateDict, type LoadStateDictResult, type RegisterBufferOp
 export { Linear, type LinearOptions } from "./linear.js";
 export { Sequential } from "./sequential.js";
 export { ModuleList } from "./module-list.js";
-export { ReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from "./activations.js";
+export { ReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, SiLU, Mish, LeakyReLU, ELU, Softplus, Hardtanh, ReLU6 } from "./activations.js";
 export { Dropout } from "./dropout.js";
 export { Flatten } from "./flatten.js";
 export { Identity } from "./identity.js";
@@ -18,3 +18,5 @@ export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from ".
 export { functionalCall } from "./functional-call.js";
 export * as F from "./functional/index.js";
 export * as init from "./init.js";
+export { BatchNormBase, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from "./batchnorm.js";
+export { LayerNorm, type LayerNormModuleOptions } from "./layer-norm.js";

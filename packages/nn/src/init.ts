@@ -31,6 +31,8 @@ export interface GeneratorOption {
   generator?: Generator;
 }
 
+const KAIMING_KEYS = ["a", "mode", "nonlinearity", "generator"] as const;
+
 /** Options of {@link kaimingUniform_} and {@link kaimingNormal_}. */
 export interface KaimingOptions extends GeneratorOption {
   /** Negative slope of the leaky ReLU that follows (used only with `leaky_relu`; default 0). */
@@ -137,7 +139,7 @@ function fanOf(tensor: Tensor, mode: unknown, where: string): number {
 export function uniform_(tensor: Tensor, options?: { a?: number; b?: number } & GeneratorOption): Tensor {
   const where = "uniform_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["a", "b", "generator"]);
   const a = checkFinite(o.a ?? 0, where, "a");
   const b = checkFinite(o.b ?? 1, where, "b");
   if (a > b) throw new RangeError(`${where}: expected a <= b, got a=${a} and b=${b}`);
@@ -151,7 +153,7 @@ export function uniform_(tensor: Tensor, options?: { a?: number; b?: number } & 
 export function normal_(tensor: Tensor, options?: { mean?: number; std?: number } & GeneratorOption): Tensor {
   const where = "normal_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["mean", "std", "generator"]);
   const mean = checkFinite(o.mean ?? 0, where, "mean");
   const std = checkFinite(o.std ?? 1, where, "std");
   if (std < 0) throw new RangeError(`${where}: std must be >= 0, got ${std}`);
@@ -184,7 +186,7 @@ export function ones_(tensor: Tensor): Tensor {
 export function xavierUniform_(tensor: Tensor, options?: { gain?: number } & GeneratorOption): Tensor {
   const where = "xavierUniform_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["gain", "generator"]);
   const gain = checkFinite(o.gain ?? 1, where, "gain");
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
@@ -199,7 +201,7 @@ export function xavierUniform_(tensor: Tensor, options?: { gain?: number } & Gen
 export function xavierNormal_(tensor: Tensor, options?: { gain?: number } & GeneratorOption): Tensor {
   const where = "xavierNormal_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, ["gain", "generator"]);
   const gain = checkFinite(o.gain ?? 1, where, "gain");
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
@@ -224,7 +226,7 @@ function kaimingStd(t: Tensor, o: Partial<KaimingOptions>, where: string): numbe
 export function kaimingUniform_(tensor: Tensor, options?: KaimingOptions): Tensor {
   const where = "kaimingUniform_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, KAIMING_KEYS);
   const g = generatorOf(o, where);
   if (t.numel() === 0) return t;
   const std = kaimingStd(t, o, where);
@@ -240,7 +242,7 @@ export function kaimingUniform_(tensor: Tensor, options?: KaimingOptions): Tenso
 export function kaimingNormal_(tensor: Tensor, options?: KaimingOptions): Tensor {
   const where = "kaimingNormal_";
   const t = checkFloatTarget(tensor, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, KAIMING_KEYS);
   const g = generatorOf(o, where);
   if (t.numel() === 0) return t;
   const std = kaimingStd(t, o, where);

@@ -7,13 +7,13 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { linear } from "./functional/linear.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
-import { checkFloatDtype, checkInt, checkOptions, describe } from "./util.js";
+import { checkInt, checkOptions, describe, factoryDtype } from "./util.js";
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
-  /** Parameter dtype (default float32). */
+  /** Parameter dtype (default: the default dtype, see `setDefaultDtype`; float32 unless changed). */
   dtype?: "float32" | "float64";
   /** Generator for the initial values (the seeded default generator if omitted). */
   generator?: Generator;
@@ -26,7 +26,8 @@ export interface LinearOptions {
  * initialised as PyTorch does: `kaimingUniform_(weight, { a: sqrt(5) })`, i.e. U(-1/sqrt(inFeatures),
  * 1/sqrt(inFeatures)), and the bias from U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)), weight first,
  * drawn from the seeded default generator (see `manualSeed`); the numbers differ from PyTorch's, the
- * distribution does not.
+ * distribution does not. The parameters take the `dtype` option, else the default dtype
+ * (`setDefaultDtype("float64")` gives float64 weights, as in PyTorch). Unknown option keys are refused.
  *
  * @example
  * manualSeed(0);
@@ -44,16 +45,17 @@ export class Linear extends Module {
   bias: Parameter | null;
 
   /**
-   * @throws TypeError for non-integer sizes or bad options; RangeError for negative sizes.
+   * @throws TypeError for non-integer sizes, bad option values or an unknown option key; RangeError
+   *   for negative sizes.
    */
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
     super();
     checkInt(inFeatures, "Linear", "inFeatures", 0);
     checkInt(outFeatures, "Linear", "outFeatures", 0);
-    const o = checkOptions(options, "Linear");
+    const o = checkOptions(options, "Linear", ["bias", "dtype", "generator"]);
     const hasBias = o.bias ?? true;
     if (typeof hasBias !== "boolean") throw new TypeError(`Linear: bias must be a boolean, got ${describe(hasBias)}`);
-    const dtype = checkFloatDtype(o.dtype, "Linear") ?? "float32";
+    const dtype = factoryDtype(o.dtype, "Linear");
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));

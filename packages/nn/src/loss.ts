@@ -5,13 +5,14 @@
 import type { Tensor } from "@tapegrad/core";
 import { Module } from "./module.js";
 import {
+  BCE_KEYS, CROSS_ENTROPY_KEYS, NLL_KEYS, REDUCTION_KEYS,
   type BceWithLogitsOptions, type CrossEntropyOptions, type NllLossOptions, type Reduction, type ReductionOptions,
   binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss,
 } from "./functional/losses.js";
 import { checkOptions, describe } from "./util.js";
 
-function reductionOf(options: ReductionOptions | undefined, where: string): Reduction {
-  const { reduction = "mean" } = checkOptions(options, where);
+function reductionOf(options: ReductionOptions | undefined, where: string, keys: readonly string[] = REDUCTION_KEYS): Reduction {
+  const { reduction = "mean" } = checkOptions(options, where, keys);
   if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
     throw new RangeError(`${where}: reduction must be "mean", "sum" or "none", got ${describe(reduction)}`);
   }
@@ -62,8 +63,8 @@ export class NLLLoss extends Module {
   declare weight: Tensor | null;
   constructor(options?: NllLossOptions) {
     super();
-    const o = checkOptions(options, "NLLLoss");
-    this.reduction = reductionOf(options, "NLLLoss");
+    const o = checkOptions(options, "NLLLoss", NLL_KEYS);
+    this.reduction = reductionOf(options, "NLLLoss", NLL_KEYS);
     this.ignoreIndex = o.ignoreIndex ?? -100;
     this.registerBuffer("weight", o.weight ?? null);
   }
@@ -92,8 +93,8 @@ export class CrossEntropyLoss extends Module {
   declare weight: Tensor | null;
   constructor(options?: CrossEntropyOptions) {
     super();
-    const o = checkOptions(options, "CrossEntropyLoss");
-    this.reduction = reductionOf(options, "CrossEntropyLoss");
+    const o = checkOptions(options, "CrossEntropyLoss", CROSS_ENTROPY_KEYS);
+    this.reduction = reductionOf(options, "CrossEntropyLoss", CROSS_ENTROPY_KEYS);
     this.ignoreIndex = o.ignoreIndex ?? -100;
     this.labelSmoothing = o.labelSmoothing ?? 0;
     this.registerBuffer("weight", o.weight ?? null);
@@ -119,8 +120,8 @@ export class BCEWithLogitsLoss extends Module {
   declare posWeight: Tensor | null;
   constructor(options?: BceWithLogitsOptions) {
     super();
-    const o = checkOptions(options, "BCEWithLogitsLoss");
-    this.reduction = reductionOf(options, "BCEWithLogitsLoss");
+    const o = checkOptions(options, "BCEWithLogitsLoss", BCE_KEYS);
+    this.reduction = reductionOf(options, "BCEWithLogitsLoss", BCE_KEYS);
     this.registerBuffer("weight", o.weight ?? null);
     this.registerBuffer("posWeight", o.posWeight ?? null);
   }

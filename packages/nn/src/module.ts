@@ -5,7 +5,7 @@
  */
 import { Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
 import { Parameter } from "./parameter.js";
-import { checkFloatDtype, checkOptions, describe, formatShape } from "./util.js";
+import { checkFloatDtype, checkOptions, describe, formatShape, zeroGradSetToNone } from "./util.js";
 
 /** A module's state: dotted name → tensor, in registration order (see {@link Module.stateDict}). */
 export type StateDict = Record<string, Tensor>;
@@ -51,6 +51,70 @@ function fieldsOf(m: Module): Record<string, unknown> {
   return m as unknown as Record<string, unknown>;
 }
 
+/**
+ * What a module remembers about its members: every field name in the order it was first defined
+ * (PyTorch's insertion-ordered `_parameters`/`_modules` dicts), and its buffers.
+ */
+interface Registry {
+  /** Field names in first-definition order (a name deleted and defined again moves to the end). */
+  order: Set<string>;
+  /** Registered buffer names -> persistent flag, in registration order. */
+  buffers: Map<string, boolean>;
+}
+
+// Keyed by the module object callers see (the proxy returned by Module's constructor).
+const registries = new WeakMap<object, Registry>();
+
+function registryOf(m: Module): Registry {
+  let registry = registries.get(m);
+  if (registry === undefined) {
+    registry = { order: new Set(), buffers: new Map() };
+    registries.set(m, registry);
+  }
+  return registry;
+}
+
+/**
+ * A module's own enumerable fields in registration order. JavaScript enumerates integer-like keys
+ * ("0", "10") before all others; the registry keeps the order in which fields were defined instead.
+ * Fields defined before the registry existed (the base class's own) come first.
+ */
+function ownFields(m: Module): Array<[string, unknown]> {
+  const { order } = registryOf(m);
+  const keys = Object.keys(m);
+  const present = new Set(keys);
+  const names = keys.filter((k) => !order.has(k));
+  for (const k of order) if (present.has(k)) names.push(k);
+  const fields = fieldsOf(m);
+  return names.map((k) => [k, fields[k]]);
+}
+
+function ownParameters(m: Module): Array<[string, Parameter]> {
+  return ownFields(m).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+}
+
+function ownBuffers(m: Module, persistentOnly: boolean): Array<[string, Tensor]> {
+  const out: Array<[string, Tensor]> = [];
+  for (const [name, persistent] of registryOf(m).buffers) {
+    if (persistentOnly && !persistent) continue;
+    const value: unknown = fieldsOf(m)[name];
+    if (value === null || value === undefined || value instanceof Parameter) continue;
+    if (!(value instanceof Tensor)) {
+      throw new TypeError(`${m.constructor.name}: buffer "${name}" must be a Tensor or null, got ${describe(value)}`);
+    }
+    out.push([name, value]);
+  }
+  return out;
+}
+
+/**
+ * @internal a module's direct sub-modules in registration order, repeats included (what
+ * `Sequential` runs).
+ */
+export function ownChildren(m: Module): Array<[string, Module]> {
+  return ownFields(m).filter((e): e is [string, Module] => e[1] instanceof Module);
+}
+
 function checkMemberName(owner: Module, name: unknown, where: string): string {
   if (typeof name !== "string") throw new TypeError(`${where}: name must be a string, got ${describe(name)}`);
   if (name === "") throw new RangeError(`${where}: name can't be empty`);
@@ -62,15 +126,41 @@ function checkMemberName(owner: Module, name: unknown, where: string): string {
   return name;
 }
 
+/** The members `own` lists, of `root` and (by default) its sub-modules, with dotted names. */
+function namedMembers(root: Module, options: NamedMembersOptions | undefined, where: string, own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
+  const { prefix = "", recurse = true, removeDuplicate = true } = checkOptions(options, where, ["prefix", "recurse", "removeDuplicate"]);
+  const modules: Array<[string, Module]> = recurse ? root.namedModules({ prefix, removeDuplicate }) : [[prefix, root]];
+  const out: Array<[string, Tensor]> = [];
+  const seen = new Set<Tensor>();
+  for (const [moduleName, module] of modules) {
+    for (const [name, t] of own(module)) {
+      if (removeDuplicate) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+      }
+      out.push([moduleName === "" ? name : `${moduleName}.${name}`, t]);
+    }
+  }
+  return out;
+}
+
 /**
  * Base class of layers and models (PyTorch's `nn.Module`).
  *
  * Parameters ({@link Parameter}) and sub-modules assigned to fields are registered automatically:
- * the module walks its own enumerable fields whenever it is asked for them, so registration order is
- * field order (declaration order for class fields, then assignment order; JavaScript lists
- * integer-like field names such as `"0"` first). Arrays are not inspected: put modules in a
- * `ModuleList` or `Sequential`. Buffers (non-learnable state such as running statistics) are
- * declared with {@link Module.registerBuffer}.
+ * the module walks its own enumerable fields whenever it is asked for them, in registration order:
+ * the order in which each field was first defined (declaration order for class fields, then
+ * assignment and `register*` order), integer-like names such as `"10"` included, as PyTorch's
+ * ordered dicts keep it. Arrays are not inspected: put modules in a `ModuleList` or `Sequential`.
+ * Buffers (non-learnable state such as running statistics) are declared with
+ * {@link Module.registerBuffer}.
+ *
+ * Rule for layers (PyTorch's factory kwargs): every parameter and floating buffer a layer creates
+ * takes the dtype of its `dtype` option, or core's `getDefaultDtype()` when the option is absent
+ * (`setDefaultDtype("float64")` makes `new Linear(2, 3).weight` float64). Resolve it once with
+ * `factoryDtype(options.dtype, where)` from `./util.js` and create every tensor with it, never with a
+ * fixed `"float32"`. Option objects are checked with `checkOptions(options, where, allowedKeys)`: an
+ * unknown key is a TypeError.
  *
  * Names follow PyTorch: `fc1.weight`, `layers.0.bias`. Within a module, its own parameters come
  * before those of its sub-modules, as in PyTorch.
@@ -93,8 +183,33 @@ function checkMemberName(owner: Module, name: unknown, where: string): string {
 export abstract class Module {
   /** Whether the module is in training mode (see {@link Module.train}, {@link Module.eval}). */
   training = true;
-  /** Registered buffer names → persistent flag, in registration order. */
-  #buffers = new Map<string, boolean>();
+
+  /**
+   * Set up member registration. The module is returned wrapped in a `Proxy` whose only traps are
+   * `defineProperty` and `deleteProperty`: they record the order in which fields are defined
+   * (assignment, class fields, `registerModule`, ...), so names keep registration order even when
+   * they are integer-like. Reads and method calls go straight to the module.
+   */
+  constructor() {
+    const registry: Registry = { order: new Set(), buffers: new Map() };
+    const proxy = new Proxy(this, {
+      defineProperty(target, key, descriptor) {
+        const ok = Reflect.defineProperty(target, key, descriptor);
+        if (ok && typeof key === "string") registry.order.add(key);
+        return ok;
+      },
+      deleteProperty(target, key) {
+        const ok = Reflect.deleteProperty(target, key);
+        if (ok && typeof key === "string") {
+          registry.order.delete(key);
+          registry.buffers.delete(key);
+        }
+        return ok;
+      },
+    });
+    registries.set(proxy, registry);
+    return proxy;
+  }
 
   /**
    * The computation of the module. Subclasses declare their own signature, e.g. `forward(x: Tensor): Tensor`.
@@ -104,34 +219,6 @@ export abstract class Module {
   /** Run {@link Module.forward} with these arguments (an alias for generic code). */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
     return this.forward(...args);
-  }
-
-  // ---------------------------------------------------------------- own members
-
-  #ownParameters(): Array<[string, Parameter]> {
-    const out: Array<[string, Parameter]> = [];
-    for (const [name, value] of Object.entries(this)) if (value instanceof Parameter) out.push([name, value]);
-    return out;
-  }
-
-  #ownBuffers(persistentOnly: boolean): Array<[string, Tensor]> {
-    const out: Array<[string, Tensor]> = [];
-    for (const [name, persistent] of this.#buffers) {
-      if (persistentOnly && !persistent) continue;
-      const value: unknown = fieldsOf(this)[name];
-      if (value === null || value === undefined || value instanceof Parameter) continue;
-      if (!(value instanceof Tensor)) {
-        throw new TypeError(`${this.constructor.name}: buffer "${name}" must be a Tensor or null, got ${describe(value)}`);
-      }
-      out.push([name, value]);
-    }
-    return out;
-  }
-
-  #ownChildren(): Array<[string, Module]> {
-    const out: Array<[string, Module]> = [];
-    for (const [name, value] of Object.entries(this)) if (value instanceof Module) out.push([name, value]);
-    return out;
   }
 
   // ---------------------------------------------------------------- registration
@@ -146,7 +233,7 @@ export abstract class Module {
     if (param !== null && !(param instanceof Parameter)) {
       throw new TypeError(`registerParameter: "${name}" must be a Parameter or null, got ${describe(param)} (wrap tensors with new Parameter(t))`);
     }
-    if (this.#buffers.has(name)) throw new RangeError(`registerParameter: "${name}" is already a buffer`);
+    if (registryOf(this).buffers.has(name)) throw new RangeError(`registerParameter: "${name}" is already a buffer`);
     fieldsOf(this)[name] = param;
   }
 
@@ -159,7 +246,7 @@ export abstract class Module {
     if (module !== null && !(module instanceof Module)) {
       throw new TypeError(`registerModule: "${name}" must be a Module or null, got ${describe(module)}`);
     }
-    if (this.#buffers.has(name)) throw new RangeError(`registerModule: "${name}" is already a buffer`);
+    if (registryOf(this).buffers.has(name)) throw new RangeError(`registerModule: "${name}" is already a buffer`);
     fieldsOf(this)[name] = module;
   }
 
@@ -173,16 +260,16 @@ export abstract class Module {
    */
   registerBuffer(name: string, tensor: Tensor | null, options?: RegisterBufferOptions): void {
     checkMemberName(this, name, "registerBuffer");
-    const { persistent = true } = checkOptions(options, "registerBuffer");
+    const { persistent = true } = checkOptions(options, "registerBuffer", ["persistent"]);
     if (typeof persistent !== "boolean") throw new TypeError(`registerBuffer: persistent must be a boolean, got ${describe(persistent)}`);
     if (tensor !== null && (!(tensor instanceof Tensor) || tensor instanceof Parameter)) {
       throw new TypeError(`registerBuffer: "${name}" must be a Tensor (not a Parameter) or null, got ${describe(tensor)}`);
     }
     const existing: unknown = fieldsOf(this)[name];
-    if (!this.#buffers.has(name) && existing !== undefined && existing !== null) {
+    if (!registryOf(this).buffers.has(name) && existing !== undefined && existing !== null) {
       throw new RangeError(`registerBuffer: attribute "${name}" already exists (${describe(existing)})`);
     }
-    this.#buffers.set(name, persistent);
+    registryOf(this).buffers.set(name, persistent);
     fieldsOf(this)[name] = tensor;
   }
 
@@ -193,7 +280,7 @@ export abstract class Module {
    * registration order.
    */
   namedModules(options?: Omit<NamedMembersOptions, "recurse">): Array<[string, Module]> {
-    const { prefix = "", removeDuplicate = true } = checkOptions(options, "namedModules");
+    const { prefix = "", removeDuplicate = true } = checkOptions(options, "namedModules", ["prefix", "removeDuplicate"]);
     const out: Array<[string, Module]> = [];
     const seen = new Set<Module>();
     const visit = (module: Module, name: string): void => {
@@ -202,7 +289,7 @@ export abstract class Module {
         seen.add(module);
       }
       out.push([name, module]);
-      for (const [childName, child] of module.#ownChildren()) visit(child, name === "" ? childName : `${name}.${childName}`);
+      for (const [childName, child] of ownChildren(module)) visit(child, name === "" ? childName : `${name}.${childName}`);
     };
     visit(this, prefix);
     return out;
@@ -217,7 +304,7 @@ export abstract class Module {
   namedChildren(): Array<[string, Module]> {
     const seen = new Set<Module>();
     const out: Array<[string, Module]> = [];
-    for (const [name, m] of this.#ownChildren()) {
+    for (const [name, m] of ownChildren(this)) {
       if (seen.has(m)) continue;
       seen.add(m);
       out.push([name, m]);
@@ -230,30 +317,13 @@ export abstract class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  #namedMembers(options: NamedMembersOptions | undefined, where: string, own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
-    const { prefix = "", recurse = true, removeDuplicate = true } = checkOptions(options, where);
-    const modules: Array<[string, Module]> = recurse ? this.namedModules({ prefix, removeDuplicate }) : [[prefix, this]];
-    const out: Array<[string, Tensor]> = [];
-    const seen = new Set<Tensor>();
-    for (const [moduleName, module] of modules) {
-      for (const [name, t] of own(module)) {
-        if (removeDuplicate) {
-          if (seen.has(t)) continue;
-          seen.add(t);
-        }
-        out.push([moduleName === "" ? name : `${moduleName}.${name}`, t]);
-      }
-    }
-    return out;
-  }
-
   /**
    * The parameters with their dotted names (`fc1.weight`, `layers.0.bias`), in registration order:
    * each module's own parameters, then those of its sub-modules. A parameter shared by several
    * modules is listed once, under its first name.
    */
   namedParameters(options?: NamedMembersOptions): Array<[string, Parameter]> {
-    return this.#namedMembers(options, "namedParameters", (m) => m.#ownParameters()) as Array<[string, Parameter]>;
+    return namedMembers(this, options, "namedParameters", (m) => ownParameters(m)) as Array<[string, Parameter]>;
   }
 
   /**
@@ -261,17 +331,19 @@ export abstract class Module {
    * @example const opt = new SGD(model.parameters(), { lr: 0.1 });
    */
   parameters(options?: { recurse?: boolean }): Parameter[] {
-    return this.namedParameters({ recurse: options?.recurse ?? true }).map(([, p]) => p);
+    const { recurse = true } = checkOptions(options, "parameters", ["recurse"]);
+    return this.namedParameters({ recurse }).map(([, p]) => p);
   }
 
   /** The buffers (non-null, persistent or not) with their dotted names, in registration order. */
   namedBuffers(options?: NamedMembersOptions): Array<[string, Tensor]> {
-    return this.#namedMembers(options, "namedBuffers", (m) => m.#ownBuffers(false));
+    return namedMembers(this, options, "namedBuffers", (m) => ownBuffers(m, false));
   }
 
   /** The buffers, in the order of {@link Module.namedBuffers}. */
   buffers(options?: { recurse?: boolean }): Tensor[] {
-    return this.namedBuffers({ recurse: options?.recurse ?? true }).map(([, b]) => b);
+    const { recurse = true } = checkOptions(options, "buffers", ["recurse"]);
+    return this.namedBuffers({ recurse }).map(([, b]) => b);
   }
 
   /**
@@ -303,13 +375,13 @@ export abstract class Module {
     const visit = (module: Module, prefix: string, path: Set<Module>): void => {
       if (path.has(module)) throw new Error(`${this.constructor.name}: the module tree contains a cycle at "${prefix}"`);
       path.add(module);
-      for (const [field, value] of module.#ownParameters()) {
+      for (const [field, value] of ownParameters(module)) {
         out.push({ key: prefix + field, owner: module, field, kind: "parameter", value });
       }
-      for (const [field, value] of module.#ownBuffers(!options.includeNonPersistent)) {
+      for (const [field, value] of ownBuffers(module, !options.includeNonPersistent)) {
         out.push({ key: prefix + field, owner: module, field, kind: "buffer", value });
       }
-      for (const [name, child] of module.#ownChildren()) visit(child, `${prefix}${name}.`, path);
+      for (const [name, child] of ownChildren(module)) visit(child, `${prefix}${name}.`, path);
       path.delete(module);
     };
     visit(this, "", new Set());
@@ -336,11 +408,12 @@ export abstract class Module {
 
   /**
    * Reset the gradients of every parameter: set them to null (the default, as PyTorch 2.x), or
-   * fill them with zeros when `setToNone` is false.
+   * fill them with zeros when `setToNone` is false. Takes the same forms as `Optimizer.zeroGrad`:
+   * `zeroGrad()`, `zeroGrad(false)` or `zeroGrad({ setToNone: false })`.
+   * @throws TypeError when `setToNone` is not a boolean or the options have another key.
    */
-  zeroGrad(options?: { setToNone?: boolean }): void {
-    const { setToNone = true } = checkOptions(options, "zeroGrad");
-    if (typeof setToNone !== "boolean") throw new TypeError(`zeroGrad: setToNone must be a boolean, got ${describe(setToNone)}`);
+  zeroGrad(options?: boolean | { setToNone?: boolean }): void {
+    const setToNone = zeroGradSetToNone(options, `${this.constructor.name}.zeroGrad`);
     for (const p of this.parameters()) {
       const g = p.grad;
       if (g === null) continue;
@@ -376,7 +449,7 @@ export abstract class Module {
    * @example model.to({ dtype: "float64" });
    */
   to(options: { dtype: "float32" | "float64" } | "float32" | "float64"): this {
-    const raw = typeof options === "string" ? options : checkOptions(options, "to").dtype;
+    const raw = typeof options === "string" ? options : checkOptions(options, "to", ["dtype"]).dtype;
     const dtype = checkFloatDtype(raw, "to");
     if (dtype === undefined) throw new TypeError("to: dtype is required (\"float32\" or \"float64\")");
     const converted = new Map<Tensor, Tensor>();
@@ -419,15 +492,30 @@ export abstract class Module {
 
   /**
    * The module's state as a plain object: dotted name → tensor, for every parameter and persistent
-   * buffer, in registration order (each module's parameters, then its buffers, then its sub-modules).
-   * The tensors are detached and share storage with the module (copy them to keep a snapshot).
-   * A tied parameter appears under each of its names, as in PyTorch.
+   * buffer, in registration order (each module's parameters, then its buffers, then its sub-modules),
+   * integer-like names included (`"embed.weight"`, `"1.weight"`, `"10.weight"`, `"2.weight"` stay in
+   * that order). The tensors are detached and share storage with the module (copy them to keep a
+   * snapshot). A tied parameter appears under each of its names, as in PyTorch.
+   *
+   * One case a plain object cannot hold in order: a parameter or buffer of THIS module (no dot in
+   * its key) whose name is itself integer-like (`"10"`) is enumerated first by JavaScript. Use
+   * {@link Module.stateDictEntries} when that order matters.
    * @example save(model.stateDict(), "model.safetensors");
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const slot of this.tensorSlots({ includeNonPersistent: false })) out[slot.key] = slot.value.detach();
+    for (const [key, value] of this.stateDictEntries()) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     return out;
+  }
+
+  /**
+   * The entries of {@link Module.stateDict} as `[name, tensor]` pairs, always in PyTorch's
+   * `state_dict()` order (also for integer-like names of this module's own members).
+   * `new Map(m.stateDictEntries())` is an ordered state dict that {@link Module.loadStateDict} accepts.
+   * @example for (const [name, t] of model.stateDictEntries()) console.log(name, t.shape);
+   */
+  stateDictEntries(): Array<[string, Tensor]> {
+    return this.tensorSlots({ includeNonPersistent: false }).map((slot) => [slot.key, slot.value.detach()]);
   }
 
   /**
@@ -444,7 +532,7 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options?: { strict?: boolean }): LoadStateDictResult {
     const where = `loadStateDict`;
-    const { strict = true } = checkOptions(options, where);
+    const { strict = true } = checkOptions(options, where, ["strict"]);
     if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describe(strict)}`);
     let entries: Map<string, unknown>;
     if (stateDict instanceof Map) entries = stateDict as Map<string, unknown>;
@@ -501,7 +589,7 @@ export abstract class Module {
    * `MLP(\n  (fc1): Linear(inFeatures=4, outFeatures=8, bias=true)\n  ...)`.
    */
   toString(): string {
-    const children = this.#ownChildren();
+    const children = ownChildren(this);
     const extra = this.extraRepr();
     if (children.length === 0) return `${this.constructor.name}(${extra})`;
     const lines: string[] = [];

@@ -13,6 +13,10 @@ import { describe } from "./util.js";
  * like PyTorch, building a parameter from a tensor that has a history detaches it. Ops on a
  * parameter return plain tensors; `clone()` and `detach()` too.
  *
+ * A `Parameter` keeps the dtype of `data`. Layers create their parameters (and floating buffers) in
+ * the dtype of their `dtype` option, else in the default dtype (`getDefaultDtype()`, changed with
+ * `setDefaultDtype`), as PyTorch's factory kwargs do: see {@link Module} for the rule.
+ *
  * @example
  * const w = new Parameter(randn([3, 4]));
  * w.requiresGrad; // true

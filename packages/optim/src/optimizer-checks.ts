@@ -7,13 +7,20 @@ import { Tensor, getDefaultDtype, scalar } from "@tapegrad/core";
 import type { ParamGroup } from "./optimizer.js";
 import { describeValue, isPlainObject } from "./state-dict.js";
 
-/** @internal throw unless `options` is undefined or an object whose keys are all in `allowed`. */
-export function checkOptionKeys(options: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
+/**
+ * @internal throw unless `options` is undefined or an object whose keys are all in `allowed` and
+ * whose values are not `null` (null is not "use the default": omit the key, or pass `undefined`),
+ * except for the keys in `nullable` (`foreach`, whose `None` means "automatic" in PyTorch too).
+ */
+export function checkOptionKeys(options: unknown, allowed: readonly string[], where: string, nullable: readonly string[] = ["foreach"]): Record<string, unknown> {
   if (options === undefined) return {};
   if (!isPlainObject(options)) throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       throw new TypeError(`${where}: unknown option "${key}" (expected one of ${allowed.join(", ")})`);
+    }
+    if (options[key] === null && !nullable.includes(key)) {
+      throw new TypeError(`${where}: option "${key}" is null; omit it (or pass undefined) to use the default`);
     }
   }
   return options;

@@ -16,6 +16,7 @@ import {
   packStateDict,
   parseStateDict,
 } from "./state-dict.js";
+import { checkOptionKeys } from "./optimizer-checks.js";
 
 export type { OptimizerStateDict } from "./state-dict.js";
 
@@ -269,12 +270,16 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * With `setToNone` (the default since PyTorch 2.0) each `grad` becomes `null`. Otherwise each
    * existing gradient is detached in place from any graph (or stops requiring grad) and filled with
    * zeros, keeping the same tensor object. Tensors whose `grad` is `null` are left alone.
-   * @param setToNone set gradients to null instead of zeroing them.
-   * @throws TypeError if `setToNone` is not a boolean.
+   * Takes the same forms as `Module.zeroGrad`: `zeroGrad()`, `zeroGrad(false)` or
+   * `zeroGrad({ setToNone: false })`.
+   * @param options `setToNone` as a boolean or `{ setToNone }`: set gradients to null instead of zeroing them.
+   * @throws TypeError if `setToNone` is not a boolean or the options object has another key.
    */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(options: boolean | { setToNone?: boolean } = true): void {
+    const where = `${this.constructor.name}.zeroGrad`;
+    const setToNone = isPlainObject(options) ? (checkOptionKeys(options, ["setToNone"], where).setToNone ?? true) : options;
     if (typeof setToNone !== "boolean") {
-      throw new TypeError(`${this.constructor.name}.zeroGrad: setToNone must be a boolean, got ${describeValue(setToNone)}`);
+      throw new TypeError(`${where}: setToNone must be a boolean, got ${describeValue(setToNone)}`);
     }
     for (const group of this.paramGroups) {
       for (const p of group.params) {

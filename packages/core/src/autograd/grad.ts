@@ -6,6 +6,7 @@
 import { describe } from "../describe.js";
 import { Tensor, defaultGradient } from "../tensor.js";
 import { runBackward } from "./engine.js";
+import { detachKeepingTangent } from "./tangents.js";
 
 /** Options of {@link grad}. */
 export interface GradOptions {
@@ -57,6 +58,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
     if (g === null && !options.allowUnused) {
       throw new Error(`grad: inputs[${i}] appears to not have been used in the graph; pass { allowUnused: true } if this is intended`);
     }
-    return g !== null && !createGraph ? g.detach() : g;
+    // Inside a dual level the gradient keeps its tangent (forward-over-reverse: Hessian-vector products).
+    return g !== null && !createGraph ? detachKeepingTangent(g) : g;
   });
 }

@@ -11,6 +11,18 @@ import type { Tensor } from "../tensor.js";
  */
 export type GradRule = (gradOutput: Tensor, saved: Array<Tensor | null>) => Array<Tensor | null>;
 
+/**
+ * A forward (tangent) rule: gets the tangent of each op input at the active dual level, in the
+ * order of the op's `inputs` (null where an input has none, or was passed as null), at least one
+ * non-null, and returns the tangent of the output (the Jacobian-vector product `J u`). The rule
+ * reads the primals from its closure. It must return a tensor of the output's shape or one that
+ * broadcasts to it, and is written with differentiable tensor ops, like a {@link GradRule}: it runs
+ * with grad mode as it is, so a tangent is itself on the tape when the primals require grad
+ * (reverse-over-forward), and rules used by backward passes propagate tangents through them
+ * (forward-over-reverse: Hessian-vector products).
+ */
+export type ForwardRule = (tangents: Array<Tensor | null>) => Tensor;
+
 /** A hook on a tensor's gradient: may return a replacement gradient. */
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 

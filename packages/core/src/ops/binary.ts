@@ -4,7 +4,10 @@
  * @module
  */
 import { record, saveFor } from "../autograd/record.js";
-import { addRule, divRule, maximumRule, minimumRule, mulRule, powRule, powScalarRule, subRule, whereRule } from "../autograd/rules/binary-rules.js";
+import {
+  addForward, addRule, divForward, divRule, maximumForward, maximumRule, minimumForward, minimumRule, mulForward, mulRule, powForward, powRule, powScalarRule,
+  subForward, subRule, whereForward, whereRule,
+} from "../autograd/rules/binary-rules.js";
 import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { describe } from "../describe.js";
 import { type DenseOp, denseBinary } from "../kernels/dense-binary.js";
@@ -60,7 +63,7 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
   const [x, y, dtype] = operands("add", a, b);
   const alpha = alphaOf(options, "add", dtype);
   const out = compute("add", x, y, dtype, alpha === 1 ? (p, q) => p + q : (p, q) => p + alpha * q, "add", alpha);
-  return record(out, "AddBackward", [x, y], (g) => addRule(g, x, y, alpha));
+  return record(out, "AddBackward", [x, y], (g) => addRule(g, x, y, alpha), [], ([dx, dy]) => addForward(dx, dy, alpha));
 }
 
 /** `a - alpha * b` with broadcasting. */
@@ -69,7 +72,7 @@ export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: { alpha?: nu
   if (dtype === "bool") throw new TypeError("sub: subtraction of bool tensors is not supported; use logicalXor instead");
   const alpha = alphaOf(options, "sub", dtype);
   const out = compute("sub", x, y, dtype, alpha === 1 ? (p, q) => p - q : (p, q) => p - alpha * q, "sub", alpha);
-  return record(out, "SubBackward", [x, y], (g) => subRule(g, x, y, alpha));
+  return record(out, "SubBackward", [x, y], (g) => subRule(g, x, y, alpha), [], ([dx, dy]) => subForward(dx, dy, alpha));
 }
 
 /** `a * b` with broadcasting. */
@@ -78,7 +81,9 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   // int32 products wrap modulo 2^32 as in PyTorch; a double product loses the low bits past 2^53.
   const out = compute("mul", x, y, dtype, dtype === "int32" ? Math.imul : (p, q) => p * q, "mul");
   // An unsaved operand is only consulted for its (immutable) shape.
-  return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx ?? x, sy ?? y, x.requiresGrad, y.requiresGrad), saveFor(x, y));
+  return record(out, "MulBackward", [x, y], (g, [sx, sy]) => mulRule(g, sx ?? x, sy ?? y, x.requiresGrad, y.requiresGrad), saveFor(x, y), ([dx, dy]) =>
+    mulForward(x, y, dx, dy),
+  );
 }
 
 /** True division `a / b` with broadcasting (integer inputs give floats). */
@@ -86,7 +91,9 @@ export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("div", a, b);
   const outDtype = floatResult(dtype);
   const out = compute("div", x, y, outDtype, (p, q) => p / q, "div");
-  return record(out, "DivBackward", [x, y], (g, [sx, sy]) => divRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
+  return record(out, "DivBackward", [x, y], (g, [sx, sy]) => divRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y], ([dx, dy]) =>
+    divForward(x, y, dx, dy),
+  );
 }
 
 /** `a ** b` for tensor or scalar base and exponent, with broadcasting. */
@@ -99,23 +106,30 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const out = compute("pow", x, y, dtype, Math.pow);
   if (typeof b === "number") {
     // A number exponent is a constant, as PyTorch's pow(Tensor, Scalar): its own rule, exact to any order at 0.
-    return record(out, "PowBackward", [x], (g, [sx]) => [powScalarRule(g, sx!, b)], [x]);
+    // Elementwise, so the tangent is that rule applied to the input's tangent.
+    return record(out, "PowBackward", [x], (g, [sx]) => [powScalarRule(g, sx!, b)], [x], ([dx]) => powScalarRule(dx!, x, b));
   }
-  return record(out, "PowBackward", [x, y], (g, [sx, sy]) => powRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
+  return record(out, "PowBackward", [x, y], (g, [sx, sy]) => powRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y], ([dx, dy]) =>
+    powForward(x, y, dx, dy),
+  );
 }
 
 /** Elementwise maximum (NaN propagates). At ties the gradient is split evenly. */
 export function maximum(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("maximum", a, b);
   const out = compute("maximum", x, y, dtype, (p, q) => (p !== p || q !== q ? NaN : p > q ? p : q));
-  return record(out, "MaximumBackward", [x, y], (g, [sx, sy]) => maximumRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
+  return record(out, "MaximumBackward", [x, y], (g, [sx, sy]) => maximumRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y], ([dx, dy]) =>
+    maximumForward(x, y, dx, dy),
+  );
 }
 
 /** Elementwise minimum (NaN propagates). At ties the gradient is split evenly. */
 export function minimum(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dtype] = operands("minimum", a, b);
   const out = compute("minimum", x, y, dtype, (p, q) => (p !== p || q !== q ? NaN : p < q ? p : q));
-  return record(out, "MinimumBackward", [x, y], (g, [sx, sy]) => minimumRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y]);
+  return record(out, "MinimumBackward", [x, y], (g, [sx, sy]) => minimumRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y], ([dx, dy]) =>
+    minimumForward(x, y, dx, dy),
+  );
 }
 
 function comparison(op: string, f: (p: number, q: number) => boolean) {
@@ -156,5 +170,5 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const out = allocate(dtype, numelOf(shape));
   mapTernary(strided(condition), strided(x), strided(y), shape, out, (c, p, q) => (c !== 0 ? p : q));
   const result = Tensor.fromData(out, shape, dtype);
-  return record(result, "WhereBackward", [x, y], (g) => whereRule(g, condition, x, y));
+  return record(result, "WhereBackward", [x, y], (g) => whereRule(g, condition, x, y), [], ([dx, dy]) => whereForward(condition, dx, dy));
 }

@@ -98,6 +98,11 @@ function nestedShape(data: unknown, where: string): { shape: number[]; sawBoolea
 }
 
 function fillFlat(data: unknown, out: TypedArray, isBool: boolean): void {
+  // A flat typed array converts in one call (element assignment and `set` convert alike).
+  if (isTypedArray(data) && !isBool) {
+    out.set(data as ArrayLike<number>);
+    return;
+  }
   let k = 0;
   const walk = (x: unknown): void => {
     if (Array.isArray(x) || isTypedArray(x)) {
@@ -281,4 +286,37 @@ export function randnLike(t: Tensor, options?: RandomOptions): Tensor {
 /** {@link randint} with the shape (and, unless given, the dtype) of `t`. */
 export function randintLike(t: Tensor, low: number, high: number, options?: RandomOptions): Tensor {
   return randint(low, high, t.shape, { ...options, ...likeOptions(t, options, "randintLike", RANDOM_KEYS) });
+}
+
+/**
+ * A random permutation of the integers 0..n-1 (`torch.randperm`), int32 unless another dtype is
+ * given. Fisher–Yates shuffle driven by the generator: for i = n-1 down to 1, swap element i with a
+ * uniform j in [0, i]. The same seed gives the same permutation on every platform (not PyTorch's).
+ * @param n - the number of elements, a non-negative integer below 2^31
+ * @param options - `generator` (default: the seeded default generator), `dtype` (int32, float32 or
+ *   float64), `requiresGrad` (floating dtypes only)
+ * @returns a 1-D tensor of length `n`
+ * @throws RangeError when `n` is not a non-negative integer below 2^31; TypeError for a bool dtype.
+ * @example randperm(5, { generator: new Generator(7) }).tolist(); // e.g. [3, 0, 4, 1, 2]
+ */
+export function randperm(n: number, options?: RandomOptions): Tensor {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 2147483647) {
+    throw new RangeError(`randperm: n must be a non-negative integer below 2^31, got ${describe(n)}`);
+  }
+  const dtype = dtypeOption(options, "int32", "randperm");
+  if (dtype === "bool") throw new TypeError("randperm: dtype must be int32, float32 or float64, got bool");
+  if (dtype === "float32" && n > 16777217) throw new RangeError(`randperm: n=${n} is too large for float32 (integers above 2^24 are not all representable)`);
+  const generator = options?.generator ?? defaultGenerator;
+  if (!(generator instanceof Generator)) throw new TypeError(`randperm: generator must be a Generator, got ${describe(generator)}`);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.nextInt(0, i + 1);
+    const tmp = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = tmp;
+  }
+  const data = dtype === "int32" ? perm : allocate(dtype, n);
+  if (data !== perm) data.set(perm);
+  return finish(Tensor.fromData(data, [n], dtype), options, "randperm");
 }

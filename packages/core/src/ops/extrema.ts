@@ -4,7 +4,9 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { evenlyDistributedRule, valueSelectingRule } from "../autograd/rules/extrema-rules.js";
+import { evenlyDistributedRule, valueSelectingForward, valueSelectingRule } from "../autograd/rules/extrema-rules.js";
+import { groupedReductionForward } from "../autograd/rules/reduce-rules.js";
+import { onesLike } from "./creation.js";
 import { allocate } from "../dtype.js";
 import { describe } from "../describe.js";
 import { extremumLastAxis } from "../kernels/extrema.js";
@@ -59,7 +61,9 @@ function extremumOverDims(x: Tensor, dim: number | readonly number[] | undefined
   const dims = normalizeDims(all ? undefined : dim, x.ndim, op);
   const { values } = reduceExtremum(x, dims, keepdim, greater, false, op);
   const inputShape = x.shape;
-  return record(values, name, [x], (g, [sx, sy]) => [evenlyDistributedRule(g, sx!, sy!, inputShape, dims, keepdim)], [x, values]);
+  return record(values, name, [x], (g, [sx, sy]) => [evenlyDistributedRule(g, sx!, sy!, inputShape, dims, keepdim)], [x, values], ([dx]) =>
+    groupedReductionForward(dx!, evenlyDistributedRule(onesLike(values), x, values, inputShape, dims, keepdim), dims, keepdim),
+  );
 }
 
 /** max/min along one dim: values and indices; the gradient goes to the index position. */
@@ -68,7 +72,9 @@ function extremumAlongDim(x: Tensor, dim: number, keepdim: boolean, greater: boo
   const dims = x.ndim === 0 ? [] : [d];
   const { values, indices } = reduceExtremum(x, dims, keepdim, greater, true, op);
   const inputShape = x.shape;
-  const result = record(values, name, [x], (g, [si]) => [valueSelectingRule(g, inputShape, d, si!, keepdim)], [indices!]);
+  const result = record(values, name, [x], (g, [si]) => [valueSelectingRule(g, inputShape, d, si!, keepdim)], [indices!], ([dx]) =>
+    valueSelectingForward(dx!, d, indices!, keepdim),
+  );
   return { values: result, indices: indices! };
 }
 

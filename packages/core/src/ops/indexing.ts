@@ -5,7 +5,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { catRule, gatherRule, indexAddRule, indexSelectRule, scatterAddRule } from "../autograd/rules/indexing-rules.js";
+import { catForward, catRule, gatherRule, indexAddForward, indexAddRule, indexSelectRule, scatterAddForward, scatterAddRule } from "../autograd/rules/indexing-rules.js";
 import { type DType, type TypedArray, allocate, promoteTypes } from "../dtype.js";
 import { describe } from "../describe.js";
 import { catKernel, gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from "../kernels/indexing.js";
@@ -92,7 +92,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   catKernel(list.map((t) => ({ data: t.values(), size: t.shape[d]! })), outer, inner, out);
   const result = Tensor.fromData(out, outShape, dtype);
   const metas = list.map((t) => ({ size: t.shape[d]!, dtype: t.dtype, floating: t.requiresGrad }));
-  return record(result, "CatBackward", list, (g) => catRule(g, d, metas));
+  return record(result, "CatBackward", list, (g) => catRule(g, d, metas), [], (tangents) => catForward(tangents, list, d, dtype));
 }
 
 /**
@@ -152,7 +152,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   gatherKernel(x.storage.data, base, values, x.ndim === 0 ? 0 : x.strides[d]!, out);
   const result = Tensor.fromData(out, idx.shape, x.dtype);
   const inputShape = x.shape;
-  return record(result, "GatherBackward", [x], (g, [si]) => [gatherRule(g, inputShape, d, si!)], [idx]);
+  return record(result, "GatherBackward", [x], (g, [si]) => [gatherRule(g, inputShape, d, si!)], [idx], ([dx]) => gather(dx!, d, idx));
 }
 
 /**
@@ -186,7 +186,9 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   scatterAddKernel(out, base, values, x.ndim === 0 ? 0 : contiguousStrides(x.shape)[d]!, src.storage.data, srcPos);
   const result = Tensor.fromData(out, x.shape, x.dtype);
   const srcShape = src.shape;
-  return record(result, "ScatterAddBackward", [x, src], (g, [si]) => scatterAddRule(g, d, si!, srcShape), [idx]);
+  return record(result, "ScatterAddBackward", [x, src], (g, [si]) => scatterAddRule(g, d, si!, srcShape), [idx], ([dx, ds]) =>
+    scatterAddForward(x, src, d, idx, dx, ds),
+  );
 }
 
 /** Checks shared by indexSelect and indexAdd: returns the normalised dim and the index values. */
@@ -223,7 +225,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   indexSelectKernel(x.values(), outer, size, inner, values, out);
   const result = Tensor.fromData(out, outShape, x.dtype);
   const inputShape = x.shape;
-  return record(result, "IndexSelectBackward", [x], (g, [si]) => [indexSelectRule(g, inputShape, d, si!)], [idx]);
+  return record(result, "IndexSelectBackward", [x], (g, [si]) => [indexSelectRule(g, inputShape, d, si!)], [idx], ([dx]) => indexSelect(dx!, d, idx));
 }
 
 /** Options of {@link indexAdd}. */
@@ -256,5 +258,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   out.set(x.values());
   indexAddKernel(out, outer, size, inner, values, source.values(), x.dtype === "float32" ? Math.fround(alpha) : alpha);
   const result = Tensor.fromData(out, x.shape, x.dtype);
-  return record(result, "IndexAddBackward", [x, source], (g, [si]) => indexAddRule(g, d, si!, alpha), [idx]);
+  return record(result, "IndexAddBackward", [x, source], (g, [si]) => indexAddRule(g, d, si!, alpha), [idx], ([dx, ds]) =>
+    indexAddForward(x, source, d, idx, alpha, dx, ds),
+  );
 }

@@ -21,16 +21,16 @@ import { clamp, neg, reciprocal, sqrt, cast } from "./unary.js";
 import { clone, extract, expand, refreshViewHistory, scatterView } from "./movement.js";
 import { full, zerosLike } from "./creation.js";
 import { record } from "../autograd/record.js";
+import { forwardActive, setTangent, tangentOf, withoutForward } from "../autograd/tangents.js";
 import { checkTensor, strided } from "./operands.js";
+import { maskedFillOperands } from "./masking.js";
 
 /** A copy of `t`'s values that carries `t`'s autograd identity (its history, or its leaf-ness). */
 function snapshot(t: Tensor): Tensor {
   const copy = new Tensor(new Storage(t.values().slice()), t.shape, contiguousOf(t), 0, t.dtype);
-  if (t.isLeaf) {
-    if (t.requiresGrad) return t; // only reachable for a base that is a leaf needing grad; caught earlier
-    return copy;
-  }
-  copy.setHistory(t.gradFn);
+  if (t.isLeaf && t.requiresGrad) return t; // only reachable for a base that is a leaf needing grad; caught earlier
+  if (!t.isLeaf) copy.setHistory(t.gradFn);
+  setTangent(copy, tangentOf(t));
   return copy;
 }
 
@@ -100,7 +100,9 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   if (!tracking) {
     const result = noGrad(() => compute(self));
     checkResult(self, result, op);
-    writeValues(self, result.dtype === self.dtype ? result : cast(result, self.dtype));
+    const written = result.dtype === self.dtype ? result : cast(result, self.dtype);
+    writeValues(self, written);
+    if (forwardActive()) carryTangent(self, written);
     return self;
   }
   if (self.base === null) {
@@ -110,6 +112,7 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
     writeValues(self, result);
     adoptSavedResult(result, self);
     self.setHistory(result.gradFn);
+    setTangent(self, tangentOf(result));
     return self;
   }
   const base = self.base;
@@ -123,6 +126,8 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   adoptSavedResult(region, self);
   base.setHistory(baseAfter.gradFn);
   refreshViewHistory(self);
+  setTangent(base, tangentOf(baseAfter));
+  setTangent(self, tangentOf(region));
   return self;
 }
 
@@ -135,6 +140,24 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
 function adoptSavedResult(result: Tensor, self: Tensor): void {
   const node = result.gradFn;
   if (node !== null && result.dtype === self.dtype) node.replaceSaved(result, self);
+}
+
+/**
+ * Forward mode, for an untracked in-place op: `self` takes the tangent of the value written into it
+ * (none if that has none); a view's base gets the view's region of its tangent replaced likewise.
+ */
+function carryTangent(self: Tensor, written: Tensor): void {
+  const tangent = tangentOf(written);
+  const base = self.base;
+  if (base !== null) {
+    const baseTangent = tangentOf(base);
+    if (baseTangent !== null || tangent !== null) {
+      const geometry = { shape: self.shape.slice(), strides: self.strides.slice(), offset: self.offset - base.offset };
+      const region = tangent ?? zerosLike(self);
+      setTangent(base, withoutForward(() => scatterView(baseTangent ?? zerosLike(base), region, geometry)));
+    }
+  }
+  setTangent(self, tangent);
 }
 
 function operand(other: TensorOrScalar): Tensor | null {
@@ -221,7 +244,7 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean | Tenso
  */
 function keepHistory(result: Tensor, replaced: Tensor): Tensor {
   if (result.requiresGrad) return result;
-  return record(result, "FillBackward", [replaced], (g) => [zerosLike(g)]);
+  return record(result, "FillBackward", [replaced], (g) => [zerosLike(g)], [], () => zerosLike(result));
 }
 
 /** Clamp in place. */
@@ -267,4 +290,10 @@ export function addInPlaceRaw(dst: Tensor, src: Tensor): void {
   }
   const pos = broadcastPositions(strided(dst), dst.shape);
   for (let i = 0; i < pos.length; i++) d[pos[i]!] += values[i]!;
+}
+
+/** Fill the positions where `mask` is true with `value` (see {@link maskedFill}). */
+export function maskedFill_<T extends Tensor>(self: T, mask: Tensor, value: number | boolean | Tensor): T {
+  const v = maskedFillOperands(self, mask, value, "maskedFill_");
+  return inPlace(self, "maskedFill_", [v], (x) => where(mask, v, x)) as T;
 }

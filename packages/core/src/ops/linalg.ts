@@ -3,7 +3,7 @@
  * @module
  */
 import { record, saveFor } from "../autograd/record.js";
-import { batchedMatmulRule, dotRule } from "../autograd/rules/linalg-rules.js";
+import { batchedMatmulForward, batchedMatmulRule, dotForward, dotRule } from "../autograd/rules/linalg-rules.js";
 import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { batchedMatmulKernel, jsMatmulKernel, matmulKernel } from "../kernels/matmul.js";
 import { broadcastPositions } from "../kernels/strided.js";
@@ -99,7 +99,9 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   const result = Tensor.fromData(out, outShape, dtype);
   const name = a.ndim === 2 && b.ndim === 2 ? "MmBackward" : "BmmBackward";
   // An unsaved operand is only consulted for its (immutable) shape.
-  return record(result, name, [a, b], (g, [sa, sb]) => batchedMatmulRule(g, sa ?? a, sb ?? b, a.requiresGrad, b.requiresGrad), saveFor(a, b));
+  return record(result, name, [a, b], (g, [sa, sb]) => batchedMatmulRule(g, sa ?? a, sb ?? b, a.requiresGrad, b.requiresGrad), saveFor(a, b), ([da, db]) =>
+    batchedMatmulForward(a, b, da, db),
+  );
 }
 
 /**
@@ -161,7 +163,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   const out = allocate(dtype, 1);
   jsMatmulKernel(a.values(), 0, false, b.values(), 0, false, out, 0, 1, a.shape[0]!, 1);
   const result = Tensor.fromData(out, [], dtype);
-  return record(result, "DotBackward", [a, b], (g, [sa, sb]) => dotRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), saveFor(a, b));
+  return record(result, "DotBackward", [a, b], (g, [sa, sb]) => dotRule(g, sa!, sb!, a.requiresGrad, b.requiresGrad), saveFor(a, b), ([da, db]) =>
+    dotForward(a, b, da, db),
+  );
 }
 
 /**

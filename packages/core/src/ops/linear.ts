@@ -4,7 +4,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { linearRule } from "../autograd/rules/linalg-rules.js";
+import { linearForward, linearRule } from "../autograd/rules/linalg-rules.js";
 import { allocate } from "../dtype.js";
 import { matmulKernel } from "../kernels/matmul.js";
 import { formatShape, numelOf } from "../shape.js";
@@ -64,5 +64,6 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     [x, weight, b],
     (g, [sx, sw]) => linearRule(g, sx ?? x, sw ?? weight, x.requiresGrad, weight.requiresGrad, b !== null && b.requiresGrad),
     saved,
+    ([dx, dw, db]) => linearForward(x, weight, dx, dw, db),
   );
 }

@@ -10,6 +10,7 @@
 import { Node } from "../autograd/node.js";
 import { record } from "../autograd/record.js";
 import { allocate } from "../dtype.js";
+import { zerosLike } from "./creation.js";
 import { describe } from "../describe.js";
 import { gather } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
@@ -44,7 +45,7 @@ export function gatherValues(t: Tensor): ReturnType<Tensor["values"]> {
 export function clone(x: Tensor): Tensor {
   checkTensor(x, "clone");
   const out = Tensor.fromData(gatherValues(x), x.shape, x.dtype);
-  return record(out, "CloneBackward", [x], (g) => [g]);
+  return record(out, "CloneBackward", [x], (g) => [g], [], ([dx]) => dx!);
 }
 
 /**
@@ -57,7 +58,7 @@ export function extract(x: Tensor, geometry: Geometry): Tensor {
   gather({ data: source.storage.data, ...geometry }, out);
   const y = Tensor.fromData(out, geometry.shape, x.dtype);
   const inputShape = x.shape;
-  return record(y, "AsStridedBackward", [x], (g) => [embed(g, inputShape, geometry)]);
+  return record(y, "AsStridedBackward", [x], (g) => [embed(g, inputShape, geometry)], [], ([dx]) => extract(dx!, geometry));
 }
 
 /**
@@ -70,7 +71,7 @@ export function embed(g: Tensor, shape: Shape, geometry: Geometry): Tensor {
   const values = g.values();
   for (let i = 0; i < pos.length; i++) out[pos[i]!] += values[i]!;
   const y = Tensor.fromData(out, shape, g.dtype);
-  return record(y, "EmbedBackward", [g], (gg) => [extract(gg, geometry)]);
+  return record(y, "EmbedBackward", [g], (gg) => [extract(gg, geometry)], [], ([dg]) => embed(dg!, shape, geometry));
 }
 
 /**
@@ -83,11 +84,18 @@ export function scatterView(base: Tensor, src: Tensor, geometry: Geometry): Tens
   const values = src.values();
   for (let i = 0; i < pos.length; i++) out[pos[i]!] = values[i]!;
   const y = Tensor.fromData(out, base.shape, base.dtype);
-  return record(y, "CopySlices", [base, src], (g) => {
-    const region = extract(g, geometry);
-    const cleared = scatterView(g, region.mul(0), geometry);
-    return [cleared, region];
-  });
+  return record(
+    y,
+    "CopySlices",
+    [base, src],
+    (g) => {
+      const region = extract(g, geometry);
+      const cleared = scatterView(g, region.mul(0), geometry);
+      return [cleared, region];
+    },
+    [],
+    ([db, ds]) => scatterView(db ?? zerosLike(base), ds ?? zerosLike(src), geometry),
+  );
 }
 
 /** Create a view of `x` with the given geometry, recorded with the generic view gradient. */
@@ -96,7 +104,7 @@ function makeView(x: Tensor, name: string, geometryOf: (shape: Shape, strides: r
   const v = new Tensor(x.storage, actual.shape, actual.strides, actual.offset, x.dtype, x.base ?? x);
   const relative = geometryOf(x.shape, contiguousStrides(x.shape), 0);
   const inputShape = x.shape;
-  return record(v, name, [x], (g) => [embed(g, inputShape, relative)]);
+  return record(v, name, [x], (g) => [embed(g, inputShape, relative)], [], ([dx]) => extract(dx!, relative));
 }
 
 /** @internal re-derive a view's history from its base after the base was modified in place. */

@@ -60,7 +60,7 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   sumLastAxis(values.values(), outer, inner, out);
   const result = Tensor.fromData(out, outShape, outDtype);
   const inputShape = x.shape;
-  return record(result, "SumBackward", [x], (g) => [gradSumRule(g, inputShape, dims, keepdim)]);
+  return record(result, "SumBackward", [x], (g) => [gradSumRule(g, inputShape, dims, keepdim)], [], ([dx]) => sum(dx!, { dim: options.dim, keepdim }));
 }
 
 /** Mean over `dim` (all by default, or for an empty list). Integer inputs are not accepted, as in PyTorch. */

@@ -11,5 +11,5 @@ import { compute } from "./binary.js";
 /** @internal `y > 0 ? g : 0` elementwise, with `g` and `y` of the same shape; differentiable in `g` only. */
 export function reluMask(g: Tensor, y: Tensor): Tensor {
   const out = compute("reluMask", g, y, g.dtype, (p, q) => (q > 0 ? p : 0), "reluMask");
-  return record(out, "ThresholdBackwardBackward", [g], (gg) => [reluMask(gg, y)], [y]);
+  return record(out, "ThresholdBackwardBackward", [g], (gg) => [reluMask(gg, y)], [y], ([dg]) => reluMask(dg!, y));
 }

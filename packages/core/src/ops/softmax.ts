@@ -3,7 +3,7 @@
  * @module
  */
 import { record } from "../autograd/record.js";
-import { logSoftmaxRule, softmaxRule } from "../autograd/rules/softmax-rules.js";
+import { logSoftmaxForward, logSoftmaxRule, softmaxForward, softmaxRule } from "../autograd/rules/softmax-rules.js";
 import { allocate } from "../dtype.js";
 import { softmaxKernel } from "../kernels/softmax.js";
 import { normalizeDim, numelOf } from "../shape.js";
@@ -23,8 +23,8 @@ function softmaxOp(x: Tensor, dim: number, op: "softmax" | "logSoftmax"): Tensor
   const out = allocate(input.dtype, x.numel());
   softmaxKernel(input.values(), out, outer, size, inner, op === "logSoftmax");
   const y = Tensor.fromData(out, x.shape, input.dtype);
-  if (op === "softmax") return record(y, "SoftmaxBackward", [input], (g, [sy]) => [softmaxRule(g, sy!, d)], [y]);
-  return record(y, "LogSoftmaxBackward", [input], (g, [sy]) => [logSoftmaxRule(g, sy!, d)], [y]);
+  if (op === "softmax") return record(y, "SoftmaxBackward", [input], (g, [sy]) => [softmaxRule(g, sy!, d)], [y], ([dx]) => softmaxForward(dx!, y, d));
+  return record(y, "LogSoftmaxBackward", [input], (g, [sy]) => [logSoftmaxRule(g, sy!, d)], [y], ([dx]) => logSoftmaxForward(dx!, y, d));
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import { record } from "../autograd/record.js";
 import { logsumexpRule, normRule, stdRule, varRule } from "../autograd/rules/statistics-rules.js";
+import { groupedReductionForward } from "../autograd/rules/reduce-rules.js";
+import { onesLike } from "./creation.js";
 import { allocate, isFloatingDtype } from "../dtype.js";
 import { describe } from "../describe.js";
 import { logsumexpLastAxis, normLastAxis, varianceLastAxis } from "../kernels/statistics.js";
@@ -79,8 +81,14 @@ function varianceOp(x: Tensor, options: VarOptions, op: "var" | "std"): Tensor {
   for (let i = 0; i < outer; i++) out[i] = op === "std" ? Math.sqrt(v[i]!) : v[i]!;
   const y = Tensor.fromData(out, outShape, x.dtype);
   const inputShape = x.shape;
-  if (op === "var") return record(y, "VarBackward", [x], (g, [sx]) => [varRule(g, sx!, inputShape, dims, keepdim, divisor)], [x]);
-  return record(y, "StdBackward", [x], (g, [sx, sy]) => [stdRule(g, sx!, sy!, inputShape, dims, keepdim, divisor)], [x, y]);
+  if (op === "var") {
+    return record(y, "VarBackward", [x], (g, [sx]) => [varRule(g, sx!, inputShape, dims, keepdim, divisor)], [x], ([dx]) =>
+      groupedReductionForward(dx!, varRule(onesLike(y), x, inputShape, dims, keepdim, divisor), dims, keepdim),
+    );
+  }
+  return record(y, "StdBackward", [x], (g, [sx, sy]) => [stdRule(g, sx!, sy!, inputShape, dims, keepdim, divisor)], [x, y], ([dx]) =>
+    groupedReductionForward(dx!, stdRule(onesLike(y), x, y, inputShape, dims, keepdim, divisor), dims, keepdim),
+  );
 }
 
 /**
@@ -124,7 +132,9 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   logsumexpLastAxis(values.values(), outer, inner, out);
   const y = Tensor.fromData(out, outShape, input.dtype);
   const inputShape = x.shape;
-  return record(y, "LogsumexpBackward", [input], (g, [sx, sy]) => [logsumexpRule(g, sx!, sy!, inputShape, dims, keepdim)], [input, y]);
+  return record(y, "LogsumexpBackward", [input], (g, [sx, sy]) => [logsumexpRule(g, sx!, sy!, inputShape, dims, keepdim)], [input, y], ([dx]) =>
+    groupedReductionForward(dx!, logsumexpRule(onesLike(y), input, y, inputShape, dims, keepdim), dims, keepdim),
+  );
 }
 
 /**
@@ -151,7 +161,9 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
   normLastAxis(values.values(), outer, inner, p, out);
   const y = Tensor.fromData(out, outShape, x.dtype);
   const inputShape = x.shape;
-  return record(y, "NormBackward", [x], (g, [sx, sy]) => [normRule(g, sx!, sy!, inputShape, dims, keepdim, p)], [x, y]);
+  return record(y, "NormBackward", [x], (g, [sx, sy]) => [normRule(g, sx!, sy!, inputShape, dims, keepdim, p)], [x, y], ([dx]) =>
+    groupedReductionForward(dx!, normRule(onesLike(y), x, y, inputShape, dims, keepdim, p), dims, keepdim),
+  );
 }
 
 /**

@@ -34,7 +34,8 @@ function unary(name: string, kind: ResultKind, f: (v: number) => number) {
     const y = Tensor.fromData(out, x.shape, dtype);
     if (rule === undefined) return y;
     const saved = rule.saves === "input" ? x : rule.saves === "output" ? y : null;
-    return record(y, backwardName, [x], (g, [s]) => [rule.backward(g, s!)], [saved]);
+    // Elementwise: the Jacobian is diagonal, so the tangent is the reverse rule applied to it.
+    return record(y, backwardName, [x], (g, [s]) => [rule.backward(g, s!)], [saved], ([dx]) => rule.backward(dx!, saved));
   };
 }
 
@@ -127,7 +128,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   // PyTorch: min(max(x, lo), hi), so hi wins when lo > hi; NaN stays NaN.
   mapUnary(strided(x), out, (v) => (v !== v ? v : Math.min(Math.max(v, l), h)));
   const y = Tensor.fromData(out, x.shape, dtype);
-  return record(y, "ClampBackward", [x], (g, [sx]) => [clampRule(g, sx!, lo, hi)], [x]);
+  return record(y, "ClampBackward", [x], (g, [sx]) => [clampRule(g, sx!, lo, hi)], [x], ([dx]) => clampRule(dx!, x, lo, hi));
 }
 
 /**
@@ -143,7 +144,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const y = Tensor.fromData(out, x.shape, target);
   if (!isFloatingDtype(target) || !isFloatingDtype(x.dtype)) return y;
   const from = x.dtype;
-  return record(y, "ToCopyBackward", [x], (g) => [cast(g, from)]);
+  return record(y, "ToCopyBackward", [x], (g) => [cast(g, from)], [], ([dx]) => cast(dx!, target));
 }
 
 /** Logical not (bool result). */

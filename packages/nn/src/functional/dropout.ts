@@ -21,7 +21,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options?: { generat
     throw new RangeError(`${where}: dropout probability has to be between 0 and 1, but got ${describe(p)}`);
   }
   if (typeof training !== "boolean") throw new TypeError(`${where}: training must be a boolean, got ${describe(training)}`);
-  const { generator } = checkOptions(options, where);
+  const { generator } = checkOptions(options, where, ["generator"]);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
   const u = rand(x.shape, { dtype: x.dtype, generator });

@@ -5,7 +5,9 @@
  * const loss = F.crossEntropy(F.linear(x, w, b), labels);
  * @module
  */
-export { relu, tanh, sigmoid, logSigmoid, gelu, softmax, logSoftmax, type GeluOptions } from "./activations.js";
+export {
+  relu, tanh, sigmoid, logSigmoid, gelu, softmax, logSoftmax, silu, leakyRelu, elu, softplus, hardtanh, relu6, mish, type GeluOptions,
+} from "./activations.js";
 export { linear } from "./linear.js";
 export { dropout } from "./dropout.js";
 export { oneHot } from "./one-hot.js";
@@ -13,3 +15,6 @@ export {
   mseLoss, l1Loss, nllLoss, crossEntropy, binaryCrossEntropyWithLogits,
   type Reduction, type ReductionOptions, type NllLossOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
 } from "./losses.js";
+export {
+  batchNorm, layerNorm, normalize, type BatchNormOptions, type LayerNormOptions, type NormalizeOptions,
+} from "./normalization.js";

@@ -11,6 +11,15 @@ import { logSigmoid } from "./activations.js";
 /** How a loss combines its per-element values: their mean (default), their sum, or none (the values). */
 export type Reduction = "mean" | "sum" | "none";
 
+/** @internal the option keys of each loss, for the unknown-key check. */
+export const REDUCTION_KEYS = ["reduction"] as const;
+/** @internal */
+export const NLL_KEYS = ["reduction", "weight", "ignoreIndex"] as const;
+/** @internal */
+export const CROSS_ENTROPY_KEYS = ["reduction", "weight", "ignoreIndex", "labelSmoothing"] as const;
+/** @internal */
+export const BCE_KEYS = ["reduction", "weight", "posWeight"] as const;
+
 /** Options of the losses that only take a reduction. */
 export interface ReductionOptions {
   /** `"mean"` (default), `"sum"` or `"none"`. */
@@ -66,7 +75,7 @@ export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOption
   checkFloatTensor(input, where, "input");
   checkFloatTensor(target, where, "target");
   checkSameShape(input, target, where);
-  const reduction = checkReduction(checkOptions(options, where).reduction ?? "mean", where);
+  const reduction = checkReduction(checkOptions(options, where, REDUCTION_KEYS).reduction ?? "mean", where);
   const diff = sub(input, target);
   return reduce(mul(diff, diff), reduction);
 }
@@ -80,7 +89,7 @@ export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions
   checkFloatTensor(input, where, "input");
   checkFloatTensor(target, where, "target");
   checkSameShape(input, target, where);
-  const reduction = checkReduction(checkOptions(options, where).reduction ?? "mean", where);
+  const reduction = checkReduction(checkOptions(options, where, REDUCTION_KEYS).reduction ?? "mean", where);
   return reduce(abs(sub(input, target)), reduction);
 }
 
@@ -182,7 +191,7 @@ function reduceCounted(total: Tensor, weights: Tensor | null, validCount: number
 export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
   const where = "nllLoss";
   checkFloatTensor(input, where, "input");
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, NLL_KEYS);
   const reduction = checkReduction(o.reduction ?? "mean", where);
   const ignoreIndex = checkIgnoreIndex(o.ignoreIndex ?? -100, where);
   const targets = classTargets(input, target, ignoreIndex, where);
@@ -213,7 +222,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   const where = "crossEntropy";
   checkFloatTensor(input, where, "input");
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, CROSS_ENTROPY_KEYS);
   const reduction = checkReduction(o.reduction ?? "mean", where);
   const ignoreIndex = checkIgnoreIndex(o.ignoreIndex ?? -100, where);
   const smoothing = o.labelSmoothing ?? 0;
@@ -271,7 +280,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   checkFloatTensor(input, where, "input");
   checkFloatTensor(target, where, "target");
   checkSameShape(input, target, where);
-  const o = checkOptions(options, where);
+  const o = checkOptions(options, where, BCE_KEYS);
   const reduction = checkReduction(o.reduction ?? "mean", where);
   const weight = o.weight === undefined || o.weight === null ? null : checkFloatTensor(o.weight, where, "weight");
   const posWeight = o.posWeight === undefined || o.posWeight === null ? null : checkFloatTensor(o.posWeight, where, "posWeight");

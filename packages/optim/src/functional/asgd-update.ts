@@ -5,7 +5,7 @@
  * through optimizer steps.
  * @module
  */
-import { Tensor, getDefaultDtype, isGradEnabled, noGrad, scalar, zerosLike, mul, sub, div } from "@tapegrad/core";
+import { Tensor, getDefaultDtype, isDual, isGradEnabled, noGrad, scalar, zerosLike, mul, sub, div } from "@tapegrad/core";
 import {
   type AsgdForeachItem,
   type FloatArray,
@@ -267,7 +267,7 @@ function singleStep(p: Tensor, g: Tensor, s: AsgdParamState, o: Resolved): AsgdP
   const t = rounder(S)(readScalar(s.step) + 1);
   if (o.weightDecay !== 0) grad = grad.add(p, { alpha: o.weightDecay });
   let param: Tensor;
-  if (!etaIn.requiresGrad && typeof lambd === "number") {
+  if (!etaIn.requiresGrad && !isDual(etaIn) && typeof lambd === "number") {
     const e = readScalar(etaIn);
     param = p.mul(1 - lambd * e).add(grad, { alpha: -e });
   } else {

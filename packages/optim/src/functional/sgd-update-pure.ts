@@ -3,7 +3,7 @@
  * differentiating through unrolled optimizer steps.
  * @module
  */
-import { Tensor, isGradEnabled } from "@tapegrad/core";
+import { Tensor, isDual, isGradEnabled } from "@tapegrad/core";
 import { type SgdUpdateOptions, resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
@@ -70,7 +70,7 @@ export function sgdUpdatePure(
     let g = options.weightDecay !== 0 ? g0.add(p, { alpha: options.weightDecay }) : g0;
     let buf: Tensor | null = s.momentumBuffer;
     if (options.momentum !== 0) {
-      buf = buf === null ? (isGradEnabled() ? g.clone() : g.detach().clone()) : buf.mul(options.momentum).add(g, { alpha: 1 - options.dampening });
+      buf = buf === null ? (isGradEnabled() || isDual(g) ? g.clone() : g.detach().clone()) : buf.mul(options.momentum).add(g, { alpha: 1 - options.dampening });
       g = options.nesterov ? g.add(buf, { alpha: options.momentum }) : buf;
     }
     return { param: typeof lr === "number" ? p.add(g, { alpha: -lr }) : p.sub(g.mul(lr)), state: { momentumBuffer: buf } };

@@ -3,7 +3,7 @@
  * foreach paths.
  * @module
  */
-import { Tensor, isGradEnabled } from "@tapegrad/core";
+import { Tensor, isDual, isGradEnabled } from "@tapegrad/core";
 
 /** Hyperparameters of {@link sgdUpdate} (one param group's values). */
 export interface SgdUpdateOptions {
@@ -47,7 +47,8 @@ export function resolveLr(lr: number | Tensor, where: string): number | Tensor {
   if (typeof lr === "number") return lr;
   if (!(lr instanceof Tensor)) throw new TypeError(`${where}: lr must be a number or a Tensor`);
   if (lr.numel() !== 1) throw new RangeError(`${where}: Tensor lr must be 1-element, got shape [${lr.shape.join(", ")}]`);
-  return lr.requiresGrad && isGradEnabled() ? lr.reshape([]) : lr.item();
+  // A dual lr (forward-mode hypergradients) stays a tensor too, so that its tangent reaches the update.
+  return (lr.requiresGrad && isGradEnabled()) || isDual(lr) ? lr.reshape([]) : lr.item();
 }
 
 /**

@@ -2,7 +2,7 @@
  * `unrollSteps`: K inner optimizer steps written out on the tape, for hypergradients.
  * @module
  */
-import { Tensor, enableGrad, grad } from "@tapegrad/core";
+import { Tensor, enableGrad, grad, isForwardAdActive, makeDual, noGrad, unpackDual } from "@tapegrad/core";
 
 /** A pure optimizer step: `(params, grads, states) => { params, states }`, e.g. a closure over {@link asgdUpdatePure}. */
 export type PureUpdate<S> = (params: Tensor[], grads: Array<Tensor | null>, states: S[]) => { params: Tensor[]; states: S[] };
@@ -21,6 +21,19 @@ export interface UnrollOptions<S> {
    * Hypergradients are then approximate, except through the first step's dependence on lr.
    */
   firstOrder?: boolean;
+  /**
+   * `"reverse"` (default): record the K steps on the tape for a later backward pass (memory grows
+   * with K). `"forward"`: carry tangents through the steps instead (forward-mode hypergradients),
+   * in memory that does not grow with K. Forward mode must run inside `dualLevel`, with the
+   * hyperparameters (and, for a directional derivative with respect to them, the initial params)
+   * made dual: each step takes the inner gradient without `createGraph` (its tangent, `H dp + ...`,
+   * comes from forward-over-reverse) and applies the update under `noGrad`, so nothing of a step
+   * outlives it but the new params, states and their tangents. The returned params carry
+   * `d params_K / d hyperparameter` (along the given tangents): `unpackDual(outer(params)).tangent`
+   * is the hypergradient. One forward unroll gives the derivative along one direction of the
+   * hyperparameters; reverse mode gives all of them at once.
+   */
+  mode?: "reverse" | "forward";
 }
 
 /** What {@link unrollSteps} returns. */
@@ -75,14 +88,24 @@ export function unrollSteps<S>(params: readonly Tensor[], states: readonly S[], 
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`${where}: steps must be an integer >= 0, got ${String(steps)}`);
   if (typeof loss !== "function") throw new TypeError(`${where}: loss must be a function (params, k) => Tensor`);
   if (typeof update !== "function") throw new TypeError(`${where}: update must be a function (params, grads, states) => { params, states }`);
-  const createGraph = options.firstOrder !== true;
+  const mode = options.mode ?? "reverse";
+  if (mode !== "reverse" && mode !== "forward") throw new TypeError(`${where}: mode must be "reverse" or "forward", got ${String(mode)}`);
+  const forward = mode === "forward";
+  if (forward && !isForwardAdActive()) {
+    throw new Error(
+      `${where}: mode "forward" must run inside dualLevel(() => ...), with the hyperparameters made dual (e.g. lr = makeDual(tensor(0.1), tensor(1)))`,
+    );
+  }
+  if (forward && options.firstOrder === true) throw new Error(`${where}: firstOrder is a reverse-mode shortcut; it cannot be combined with mode "forward"`);
+  const createGraph = !forward && options.firstOrder !== true;
 
   let ps: Tensor[] = params.slice();
   let st: S[] = states.slice();
   const losses: number[] = [];
   for (let k = 0; k < steps; k++) {
     // grad() needs inputs that require grad; a constant parameter gets a detached alias that does.
-    ps = ps.map((p) => (p.requiresGrad ? p : p.detach().requiresGrad_(true)));
+    // Forward mode aliases every parameter (keeping its tangent), so no step's graph reaches the next.
+    ps = ps.map((p) => (forward ? freshDual(p) : p.requiresGrad ? p : p.detach().requiresGrad_(true)));
     const current = ps;
     // The inner gradient needs the tape even under noGrad (then only the updates go unrecorded).
     const grads = enableGrad(() => {
@@ -92,7 +115,7 @@ export function unrollSteps<S>(params: readonly Tensor[], states: readonly S[], 
       losses.push(l.item());
       return grad([l], current, { createGraph, allowUnused: true });
     });
-    const next = update(ps, grads, st);
+    const next = forward ? noGrad(() => update(ps, grads, st)) : update(ps, grads, st);
     if (typeof next !== "object" || next === null || !Array.isArray(next.params) || !Array.isArray(next.states)) {
       throw new TypeError(`${where}: update must return { params, states }`);
     }
@@ -103,4 +126,11 @@ export function unrollSteps<S>(params: readonly Tensor[], states: readonly S[], 
     st = next.states;
   }
   return { params: ps, states: st, losses };
+}
+
+/** A leaf alias of `p` that requires grad, carrying `p`'s tangent (if any) at the active dual level. */
+function freshDual(p: Tensor): Tensor {
+  const { primal, tangent } = unpackDual(p);
+  const leaf = primal.detach().requiresGrad_(true);
+  return tangent === null ? leaf : makeDual(leaf, tangent.detach());
 }

@@ -5,6 +5,7 @@
  */
 import { Tensor, noGrad } from "@tapegrad/core";
 import { Optimizer, type ParamGroup } from "../optimizer.js";
+import { checkOptionKeys } from "../optimizer-checks.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
 
 /** Receives the warnings of lr schedulers (default: `console.warn`). */
@@ -86,14 +87,12 @@ export function checkFinite(value: unknown, name: string, where: string): number
   return value;
 }
 
-/** @internal throw unless `options` is undefined or an object with only `allowed` keys. */
+/**
+ * @internal throw unless `options` is undefined or an object with only `allowed` keys and no `null`
+ * values (null is not "use the default": omit the key).
+ */
 export function checkSchedulerOptions(options: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (!isPlainObject(options)) throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option "${key}" (expected one of ${allowed.join(", ")})`);
-  }
-  return options;
+  return checkOptionKeys(options, allowed, where, []);
 }
 
 /** @internal throw unless `value` is an array of `n` finite numbers. */

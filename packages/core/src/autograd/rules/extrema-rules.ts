@@ -6,8 +6,8 @@ import type { Shape } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
 import { div, eq, logicalAnd, logicalOr, ne, where } from "../../ops/binary.js";
 import { zeros } from "../../ops/creation.js";
-import { scatterAdd } from "../../ops/indexing.js";
-import { reshape, unsqueeze } from "../../ops/movement.js";
+import { gather, scatterAdd } from "../../ops/indexing.js";
+import { reshape, squeeze, unsqueeze } from "../../ops/movement.js";
 import { sum } from "../../ops/reduce.js";
 import { keptShape } from "./reduce-rules.js";
 
@@ -34,4 +34,11 @@ export function valueSelectingRule(g: Tensor, inputShape: Shape, dim: number, in
   const gk = restore ? unsqueeze(g, dim) : g;
   const ik = restore ? unsqueeze(indices, dim) : indices;
   return scatterAdd(zeros(inputShape, { dtype: g.dtype }), dim, ik, gk);
+}
+
+/** Tangent of max(x, dim): `dx` gathered at the selected indices along `dim`. */
+export function valueSelectingForward(dx: Tensor, dim: number, indices: Tensor, keepdim: boolean): Tensor {
+  if (dx.ndim === 0) return dx;
+  const picked = gather(dx, dim, keepdim ? indices : unsqueeze(indices, dim));
+  return keepdim ? picked : squeeze(picked, dim);
 }

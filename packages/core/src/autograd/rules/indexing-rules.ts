@@ -8,9 +8,10 @@ import { type Shape, contiguousStrides, sameShape } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
 import { mul } from "../../ops/binary.js";
 import { zeros } from "../../ops/creation.js";
-import { gather, indexAdd, indexSelect, scatterAdd } from "../../ops/indexing.js";
+import { cat, gather, indexAdd, indexSelect, scatterAdd } from "../../ops/indexing.js";
 import { embed, narrow } from "../../ops/movement.js";
 import { cast } from "../../ops/unary.js";
+import type { Tangent } from "./tangent-sum.js";
 
 /** What the cat rule needs to know of each input. */
 export interface CatInputMeta {
@@ -53,4 +54,25 @@ export function indexSelectRule(g: Tensor, inputShape: Shape, dim: number, index
 export function indexAddRule(g: Tensor, dim: number, index: Tensor, alpha: number): [Tensor, Tensor] {
   const picked = indexSelect(g, dim, index);
   return [g, alpha === 1 ? picked : mul(picked, alpha)];
+}
+
+/** Tangent of cat: the inputs' tangents (zeros where absent) concatenated along `dim`, in the result's dtype. */
+export function catForward(tangents: readonly Tangent[], inputs: readonly Tensor[], dim: number, dtype: DType): Tensor {
+  return cat(
+    inputs.map((t, i) => {
+      const d = tangents[i];
+      return d ? cast(d, dtype) : zeros(t.shape, { dtype });
+    }),
+    dim,
+  );
+}
+
+/** Tangent of scatterAdd(x, dim, index, src): `scatterAdd(dx, dim, index, dsrc)` (zeros where absent). */
+export function scatterAddForward(x: Tensor, src: Tensor, dim: number, index: Tensor, dx: Tangent, dsrc: Tangent): Tensor {
+  return scatterAdd(dx ?? zeros(x.shape, { dtype: dsrc!.dtype }), dim, index, dsrc ?? zeros(src.shape, { dtype: dx!.dtype }));
+}
+
+/** Tangent of indexAdd(x, dim, index, source, alpha): `indexAdd(dx, dim, index, dsource, alpha)` (zeros where absent). */
+export function indexAddForward(x: Tensor, source: Tensor, dim: number, index: Tensor, alpha: number, dx: Tangent, ds: Tangent): Tensor {
+  return indexAdd(dx ?? zeros(x.shape, { dtype: ds!.dtype }), dim, index, ds ?? zeros(source.shape, { dtype: dx!.dtype }), { alpha });
 }

@@ -6,9 +6,11 @@
 import type { Tensor } from "../../tensor.js";
 import { numelOf } from "../../shape.js";
 import { mul } from "../../ops/binary.js";
-import { matmul } from "../../ops/linalg.js";
+import { dot, matmul } from "../../ops/linalg.js";
+import { linear } from "../../ops/linear.js";
 import { reshape, transpose } from "../../ops/movement.js";
 import { sum, sumToShape } from "../../ops/reduce.js";
+import { type Tangent, sumTerms } from "./tangent-sum.js";
 
 type Grads = [Tensor | null, Tensor | null];
 
@@ -41,4 +43,19 @@ export function linearRule(g: Tensor, x: Tensor, w: Tensor, needX: boolean, need
     needW ? matmul(transpose(g2!, 0, 1), reshape(x, [M, K])) : null,
     needB ? sum(g2!, { dim: 0 }) : null,
   ];
+}
+
+/** Tangent of a @ b (at least 2 dims each): `da @ b + a @ db` (batch dims broadcast as in the product). */
+export function batchedMatmulForward(a: Tensor, b: Tensor, da: Tangent, db: Tangent): Tensor {
+  return sumTerms(da == null ? null : matmul(da, b), db == null ? null : matmul(a, db));
+}
+
+/** Tangent of dot(a, b): `dot(da, b) + dot(a, db)`. */
+export function dotForward(a: Tensor, b: Tensor, da: Tangent, db: Tangent): Tensor {
+  return sumTerms(da == null ? null : dot(da, b), db == null ? null : dot(a, db));
+}
+
+/** Tangent of linear(x, w, b) = `x @ w^T + b`: `dx @ w^T + x @ dw^T + db`. */
+export function linearForward(x: Tensor, w: Tensor, dx: Tangent, dw: Tangent, db: Tangent): Tensor {
+  return sumTerms(dx == null ? null : linear(dx, w), dw == null ? null : linear(x, dw), db);
 }

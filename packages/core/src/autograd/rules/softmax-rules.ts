@@ -17,3 +17,13 @@ export function softmaxRule(g: Tensor, y: Tensor, dim: number): Tensor {
 export function logSoftmaxRule(g: Tensor, y: Tensor, dim: number): Tensor {
   return sub(g, mul(exp(y), sum(g, { dim, keepdim: true })));
 }
+
+/** Tangent of softmax: `y * (dx - sum(dx * y, dim, keepdim))` (the Jacobian is symmetric). */
+export function softmaxForward(dx: Tensor, y: Tensor, dim: number): Tensor {
+  return softmaxRule(dx, y, dim);
+}
+
+/** Tangent of logSoftmax: `dx - sum(dx * exp(y), dim, keepdim)`. */
+export function logSoftmaxForward(dx: Tensor, y: Tensor, dim: number): Tensor {
+  return sub(dx, sum(mul(dx, exp(y)), { dim, keepdim: true }));
+}
