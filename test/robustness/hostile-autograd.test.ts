@@ -4,7 +4,7 @@
 // Messages follow PyTorch's where it has one (test/golden/autograd_semantics.json records them).
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { Tensor, arange, eye, full, grad, linspace, ones, rand, randint, randn, tensor, zeros } from "@tapegrad/core";
+import { Tensor, arange, eye, full, grad, linspace, ones, rand, randint, randn, randperm, tensor, zeros } from "@tapegrad/core";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Case = { name: string; kind: string } & Record<string, any>;
@@ -125,6 +125,7 @@ describe("one element limit and message for every creation op", () => {
     ["linspace", () => linspace(0, 1, 2 ** 31)],
     ["arange", () => arange(0, 1e12)],
     ["arange with a step", () => arange(0, 1, 1e-10)],
+    ["randperm", () => randperm(2 ** 31)],
   ])("%s", (name, make) => {
     expect(make).toThrow(RangeError);
     expect(make).toThrow(new RegExp(`^${name.split(" ")[0]}: `));

@@ -300,10 +300,11 @@ export function randintLike(t: Tensor, low: number, high: number, options?: Rand
  * @example randperm(5, { generator: new Generator(7) }).tolist(); // e.g. [3, 0, 4, 1, 2]
  */
 export function randperm(n: number, options?: RandomOptions): Tensor {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 2147483647) {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
     throw new RangeError(`randperm: n must be a non-negative integer below 2^31, got ${describe(n)}`);
   }
-  const dtype = dtypeOption(options, "int32", "randperm");
+  checkNumel(n, "randperm", `n = ${n}`);
+  const dtype = dtypeOption(options, "int32", "randperm", RANDOM_KEYS);
   if (dtype === "bool") throw new TypeError("randperm: dtype must be int32, float32 or float64, got bool");
   if (dtype === "float32" && n > 16777217) throw new RangeError(`randperm: n=${n} is too large for float32 (integers above 2^24 are not all representable)`);
   const generator = options?.generator ?? defaultGenerator;
