@@ -43,6 +43,7 @@ export { split, chunk } from "./ops/split.js";
 export { topk, type TopkOptions } from "./ops/topk.js";
 export { multinomial, type MultinomialOptions } from "./ops/multinomial.js";
 export { setKernelBackend, getKernelBackend, type KernelBackend } from "./kernels/backend.js";
+export { kernelBackendInfo, type KernelBackendInfo } from "./kernels/backend-info.js";
 export { pinStorage, isPinned } from "./pin.js";
 export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
