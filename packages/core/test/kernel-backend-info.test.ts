@@ -10,11 +10,11 @@ const CSP_ERROR =
   "WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive: \"script-src 'self'\"";
 
 /** A WebAssembly namespace like the real one, except that `new Module(bytes)` throws when `refuse(bytes)`. */
-function policyWasm(refuse: (bytes: Uint8Array) => boolean): typeof WebAssembly {
+function policyWasm(refuse: (bytes: Uint8Array<ArrayBuffer>) => boolean): typeof WebAssembly {
   const real = WebAssembly;
   const fake = Object.create(real) as typeof WebAssembly;
   const RealModule = real.Module;
-  const Module = function (this: unknown, bytes: Uint8Array) {
+  const Module = function (this: unknown, bytes: Uint8Array<ArrayBuffer>) {
     if (refuse(bytes)) throw new real.CompileError(CSP_ERROR);
     return new RealModule(bytes);
   } as unknown as typeof WebAssembly.Module;
