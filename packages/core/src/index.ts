@@ -9,6 +9,7 @@ export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, type AnomalyOptions } from "./autograd/anomaly-mode.js";
 export { dualLevel, makeDual, unpackDual, isDual, isForwardAdActive, type UnpackedDual } from "./autograd/forward-ad.js";
 export { jvp, vjp, type VjpFunction, type FunctionOutput } from "./autograd/functional-ad.js";
 export { Node, AccumulateGrad, type ForwardRule, type GradRule, type TensorHook, type InputMeta } from "./autograd/node.js";

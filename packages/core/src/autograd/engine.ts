@@ -10,6 +10,7 @@ import { isFloatingDtype } from "../dtype.js";
 import { cast } from "../ops/unary.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { anomaly, checkBackwardResult } from "./anomaly-mode.js";
 import { setGradEnabled } from "./grad-mode.js";
 import { AccumulateGrad, Node, type TensorHook } from "./node.js";
 
@@ -211,6 +212,7 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
             const n = next[i];
             const g = grads[i];
             if (n === null || n === undefined || g === null || g === undefined) continue;
+            if (anomaly.enabled && anomaly.checkNan) checkBackwardResult(node.name, i, g, node.forwardStack);
             addInto(buffers, n, checkGrad(node, i, g));
           }
         }

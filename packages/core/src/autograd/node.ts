@@ -55,6 +55,8 @@ export class Node {
   readonly tensorHooks: TensorHook[] = [];
   /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
   retainGradOf: Tensor | null = null;
+  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
+  forwardStack: string | null = null;
   private saved: Array<SavedTensor | null> | null;
   private rule: GradRule | null;
 
