@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Generator, type Tensor, load, manualSeed, noGrad, save, tensor } from "@tapegrad/core";
+import { Generator, type Tensor, load, manualSeed, noGrad, save } from "@tapegrad/core";
+import { DataLoader, TensorDataset } from "@tapegrad/data";
 import { F, Linear, ReLU, Sequential } from "@tapegrad/nn";
 import { ASGD, CosineAnnealingLR, LinearLR, SequentialLR } from "@tapegrad/optim";
 import { ProgressBar, RunningMean, accuracy, lineChartSvg } from "@tapegrad/train";
@@ -109,8 +110,7 @@ export function trainDigits(options: TrainOptions): TrainResult {
     log(`resumed from ${checkpointPath} after epoch ${history.length}`);
   }
 
-  const n = train.y.numel();
-  const batches = Math.ceil(n / options.batchSize);
+  const trainSet = new TensorDataset(train.x, train.y);
   const evaluate = (): [number, number] =>
     noGrad(() => {
       const last = accuracy(model.forward(test.x), test.y);
@@ -121,24 +121,16 @@ export function trainDigits(options: TrainOptions): TrainResult {
   const lastEpoch = Math.min(options.epochs, options.stopAfter);
   for (let epoch = history.length + 1; epoch <= lastEpoch; epoch++) {
     // A generator per epoch makes a resumed run shuffle exactly as an uninterrupted one.
-    const generator = new Generator(options.seed * 100_003 + epoch);
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = generator.nextInt(0, i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    const loader = new DataLoader(trainSet, { batchSize: options.batchSize, shuffle: true, generator: new Generator(options.seed * 100_003 + epoch) });
     const epochLoss = new RunningMean();
     const lr = optimizer.paramGroups[0]!.lr as number;
-    const bar = options.quiet ? null : new ProgressBar({ total: batches, label: `epoch ${String(epoch).padStart(3)}/${options.epochs}`, unit: "batch", logEvery: 0 });
-    for (let b = 0; b < batches; b++) {
-      const index = tensor(Int32Array.from(order.slice(b * options.batchSize, (b + 1) * options.batchSize)));
-      const x = train.x.indexSelect(0, index);
-      const y = train.y.indexSelect(0, index);
+    const bar = options.quiet ? null : new ProgressBar({ total: loader.length, label: `epoch ${String(epoch).padStart(3)}/${options.epochs}`, unit: "batch", logEvery: 0 });
+    for (const [x, y] of loader) {
       optimizer.zeroGrad();
       const loss = F.crossEntropy(model.forward(x), y);
       loss.backward();
       optimizer.step();
-      epochLoss.add(loss.item(), y.numel());
+      epochLoss.add(loss.item(), y.shape[0]!);
       bar?.tick(1, { loss: loss.item(), lr });
     }
     scheduler.step();

@@ -1,5 +1,8 @@
 // The one command-line parser of the examples: `--help` everywhere, and a bad flag or value gives one
 // line on stderr and exit code 2 (never a stack trace).
+import { UsageError } from "./usage-error.js";
+
+export { UsageError };
 
 /** How one flag is read. */
 export interface FlagSpec {
@@ -28,8 +31,6 @@ export type FlagValues<S extends FlagSpecs> = {
         : number | undefined;
 };
 
-/** A problem with the command line, printed as one line. */
-export class UsageError extends Error {}
 
 function describeDefault(spec: FlagSpec): string {
   return spec.default === undefined ? "" : ` (default ${spec.default})`;

@@ -7,6 +7,7 @@ export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, 
 export { type Shape, broadcastShapes, formatShape } from "./shape.js";
 export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
+export { format, setPrintOptions, getPrintOptions, inspectCustom, type PrintOptions, type PrintProfile } from "./format.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, type AnomalyOptions } from "./autograd/anomaly-mode.js";
@@ -48,6 +49,6 @@ export { kernelBackendInfo, type KernelBackendInfo } from "./kernels/backend-inf
 export { pinStorage, isPinned } from "./pin.js";
 export { kernelMemoryUsage } from "./kernels/wasm/kernel-memory.js";
 export type { AllocatorStats } from "./kernels/wasm/block-allocator.js";
-export { setKernelThreads, getKernelThreads } from "./kernels/threads/kernel-threads.js";
+export { setKernelThreads, getKernelThreads, startKernelThreads } from "./kernels/threads/kernel-threads.js";
 // Kernel plumbing (kernel memory, scratch blocks, helper threads, module instantiation) is under
 // the internal, unstable subpath `@tapegrad/core/internal` (src/internal.ts).

@@ -9,7 +9,9 @@
  * @packageDocumentation
  */
 export { kernelMemory, kernelMemoryShared, allocateKernelBytes, releaseKernelBytes, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
-export { runParallel } from "./kernels/threads/kernel-threads.js";
+export { runParallel, helperCallCount } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
+export type { WasmMemory, WasmModule } from "./kernels/wasm/wasm-types.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";
 export { kernelAddress } from "./pin.js";
+export { rebindingInPlace, isRebindingInPlace } from "./autograd/rebind-mode.js";

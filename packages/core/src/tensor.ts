@@ -25,6 +25,7 @@ import * as tiling from "./ops/repeat.js";
 import * as splitting from "./ops/split.js";
 import * as selection from "./ops/topk.js";
 import { runBackward } from "./autograd/engine.js";
+import { format, inspectCustom } from "./format.js";
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -201,6 +202,26 @@ export class Tensor {
     if (node !== null) this.leafRequiresGrad = false;
   }
 
+  /**
+   * @internal give this (non-view) tensor `value`'s storage, layout and history (same shape and
+   * dtype): the storage it had is left as it is, for any graph that saved it. Used by recorded
+   * in-place ops in rebinding mode (differentiable optimizer steps).
+   */
+  rebind(value: Tensor): void {
+    const self = this as unknown as { storage: Storage; strides: readonly number[]; offset: number };
+    self.storage = value.storage;
+    self.strides = value.strides;
+    self.offset = value.offset;
+    this.setHistory(value.gradFn);
+  }
+
+  /** @internal a tensor of this shape and dtype on `storage` at the given layout, with `history` (a saved value, see `rebind`). */
+  aliasOf(storage: Storage, strides: readonly number[], offset: number, history: Node | null): Tensor {
+    const alias = new Tensor(storage, this.shape, strides, offset, this.dtype, this.base);
+    if (history !== null) alias.setHistory(history);
+    return alias;
+  }
+
   /** @internal the node gradients for this tensor flow into: its gradFn, or its accumulator if a leaf. */
   historyNode(): Node {
     const fn = this.gradFn;
@@ -349,11 +370,18 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** A readable rendering, e.g. `tensor([[1, 2], [3, 4]], dtype=float32, gradFn=MulBackward)`. */
+  /**
+   * PyTorch's repr with tapegrad's names, e.g. `tensor([[0.1234, 0.5678]], dtype=float64,
+   * gradFn=<MulBackward>)`; summarized with `...` past 1000 elements. See {@link format} and
+   * {@link setPrintOptions}.
+   */
   toString(): string {
-    const body = JSON.stringify(this.tolist());
-    const fn = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ", requiresGrad=true" : "";
-    return `tensor(${body}, shape=${formatShape(this.shape)}, dtype=${this.dtype}${fn})`;
+    return format(this);
+  }
+
+  /** Node's `util.inspect` (and so `console.log`) hook: the text of `toString()` (a subclass's, if it overrides it). */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   // ---------------------------------------------------------------- conversion and copies

@@ -2,8 +2,8 @@
 // Large float32 products give the same bits on one thread and on two (each thread computes whole
 // rows of C), pinned operands are read in place, and a helper's trap becomes an error on the caller.
 import { afterEach, describe, expect, test } from "vitest";
-import { type Tensor, getKernelThreads, linear, matmul, pinStorage, randn, setKernelThreads } from "@tapegrad/core";
-import { allocateKernelBytes, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
+import { type Tensor, getKernelThreads, linear, matmul, pinStorage, randn, setKernelThreads, startKernelThreads } from "@tapegrad/core";
+import { allocateKernelBytes, helperCallCount, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
 import { compileWat } from "../../../scripts/build-wasm.js";
 
 afterEach(() => setKernelThreads(2));
@@ -81,6 +81,19 @@ describe("kernel threads", () => {
     setKernelThreads(1);
     expect(getKernelThreads()).toBe(1);
   });
+
+  test("startKernelThreads resolves with the threads that run; a large product then hands one share to the helper", async () => {
+    setKernelThreads(1);
+    await expect(startKernelThreads()).resolves.toBe(1);
+    setKernelThreads(2);
+    await expect(startKernelThreads()).resolves.toBe(2);
+    const before = helperCallCount();
+    matmul(randn([64, 256]), randn([256, 512])); // 8M multiply-adds: split in two
+    expect(helperCallCount()).toBe(before + 1);
+    setKernelThreads(1);
+    matmul(randn([64, 256]), randn([256, 512]));
+    expect(helperCallCount()).toBe(before + 1);
+  });
 });
 
 describe("runParallel", () => {
@@ -89,7 +102,7 @@ describe("runParallel", () => {
     (func (export "store") (param $at i32) (param $v f32) (f32.store (local.get $at) (local.get $v)))
     (func (export "trapIf") (param $x i32) (if (local.get $x) (then unreachable))))`;
   const compiled = compileWat("threads-test.wat", source).then((bytes) => new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
-  const local = async () => new WebAssembly.Instance(await compiled, { env: { memory: kernelMemory()! } }).exports as unknown as {
+  const local = async () => new WebAssembly.Instance(await compiled, { env: { memory: kernelMemory()! as WebAssembly.Memory } }).exports as unknown as {
     store(at: number, v: number): void;
     trapIf(x: number): void;
   };

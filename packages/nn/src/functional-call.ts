@@ -7,7 +7,7 @@ import { Module, type TensorSlot } from "./module.js";
 import { describe } from "./util.js";
 
 /**
- * Run `module.forward(...args)` with some or all of its parameters and buffers replaced, by dotted
+ * Run `module.call(...args)` (its forward hooks included, as PyTorch's) with some or all of its parameters and buffers replaced, by dotted
  * name (`"fc1.weight"`), with the given tensors (PyTorch's `torch.func.functional_call`). The module
  * is not changed: the original tensors are put back afterwards, also when `forward` throws.
  *
@@ -66,7 +66,7 @@ export function functionalCall<M extends Module>(
   const fields = (m: Module): Record<string, unknown> => m as unknown as Record<string, unknown>;
   for (const s of swaps) fields(s.owner)[s.field] = substitutes.get(s.value)!.value;
   try {
-    return module.forward(...args) as ReturnType<M["forward"]>;
+    return module.call(...args) as ReturnType<M["forward"]>;
   } finally {
     for (const s of swaps) fields(s.owner)[s.field] = s.value;
   }

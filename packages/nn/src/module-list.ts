@@ -86,6 +86,25 @@ export class ModuleList extends Module {
     return indexedModules(this)[Symbol.iterator]();
   }
 
+  /**
+   * PyTorch's rendering of a list: runs of identical modules are shown once, e.g.
+   * `ModuleList(\n  (0-2): 3 x Linear(inFeatures=8, outFeatures=8, bias=true)\n)`.
+   */
+  override toString(): string {
+    const items = indexedModules(this).map((m) => m.toString());
+    if (items.length === 0) return "ModuleList()";
+    const lines: string[] = [];
+    for (let start = 0; start < items.length; ) {
+      let end = start;
+      while (end + 1 < items.length && items[end + 1] === items[start]) end++;
+      const [first, ...rest] = items[start]!.split("\n");
+      const label = start === end ? `(${start}): ` : `(${start}-${end}): ${end - start + 1} x `;
+      lines.push(`${label}${first}`, ...rest);
+      start = end + 1;
+    }
+    return `ModuleList(\n${lines.map((l) => `  ${l}`).join("\n")}\n)`;
+  }
+
   /** @throws Error always: a ModuleList has no forward; call its modules from the owner's forward. */
   forward(): never {
     throw new Error("ModuleList: a ModuleList has no forward(); iterate over it in the owning module's forward()");

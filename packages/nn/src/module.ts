@@ -3,8 +3,9 @@
  * sub-modules, buffers, train/eval mode and state dicts.
  * @module
  */
-import { Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
+import { type RemovableHandle, Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
 import { Parameter } from "./parameter.js";
+import { type ForwardHook, type ForwardPreHook, type HookOptions, callWithHooks, hooksOf } from "./module-hooks.js";
 import { checkFloatDtype, checkOptions, describe, formatShape, zeroGradSetToNone } from "./util.js";
 
 /** A module's state: dotted name → tensor, in registration order (see {@link Module.stateDict}). */
@@ -165,9 +166,11 @@ function namedMembers(root: Module, options: NamedMembersOptions | undefined, wh
  * Names follow PyTorch: `fc1.weight`, `layers.0.bias`. Within a module, its own parameters come
  * before those of its sub-modules, as in PyTorch.
  *
- * Calling: `forward(...)` holds the computation; `call(...)` is an alias that forwards its
- * arguments, for generic code that runs any module (tapegrad has no forward hooks, so the two are
- * equivalent).
+ * Calling: `forward(...)` holds the computation; `call(...)` is PyTorch's `model(x)`: it runs the
+ * forward pre-hooks, `forward`, then the forward hooks (see {@link Module.registerForwardHook}).
+ * Containers (`Sequential`, the attention and transformer layers) and `functionalCall` call modules
+ * through `call`, so hooks fire wherever a module runs; calling `forward` directly skips the
+ * module's own hooks, as in PyTorch.
  *
  * @example
  * class MLP extends Module {
@@ -216,9 +219,37 @@ export abstract class Module {
    */
   abstract forward(...args: any[]): any;
 
-  /** Run {@link Module.forward} with these arguments (an alias for generic code). */
+  /**
+   * Run the module as PyTorch's `model(...)` does: forward pre-hooks, {@link Module.forward}, forward
+   * hooks (each may replace the arguments or the output). With no hooks it is exactly `forward`.
+   * @example const y = model.call(x);
+   */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    return this.forward(...args);
+    const hooks = hooksOf(this, false);
+    if (hooks === undefined || (hooks.pre.size === 0 && hooks.post.size === 0)) return this.forward(...args);
+    return callWithHooks(this, args, hooks, (...a) => this.forward(...a)) as ReturnType<this["forward"]>;
+  }
+
+  /**
+   * Register `hook(module, args)` to run before every {@link Module.call}; returning an array replaces
+   * the arguments, another non-`undefined` value replaces them with that one argument.
+   * @returns a handle; `handle.remove()` unregisters the hook.
+   * @example const h = model.registerForwardPreHook((m, [x]) => [x.mul(2)]); h.remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>, options?: HookOptions): RemovableHandle {
+    const where = "registerForwardPreHook";
+    return hooksOf(this, true)!.pre.add(hook, checkOptions(options, where, ["prepend"]), where);
+  }
+
+  /**
+   * Register `hook(module, args, output)` to run after every {@link Module.call}; a non-`undefined`
+   * result replaces the output.
+   * @returns a handle; `handle.remove()` unregisters the hook.
+   * @example const acts: Tensor[] = []; layer.registerForwardHook((m, args, out) => { acts.push(out.detach()); });
+   */
+  registerForwardHook(hook: ForwardHook<this>, options?: HookOptions): RemovableHandle {
+    const where = "registerForwardHook";
+    return hooksOf(this, true)!.post.add(hook, checkOptions(options, where, ["prepend"]), where);
   }
 
   // ---------------------------------------------------------------- registration
@@ -599,5 +630,10 @@ export abstract class Module {
       lines.push(`(${name}): ${first}`, ...rest);
     }
     return `${this.constructor.name}(\n${lines.map((l) => `  ${l}`).join("\n")}\n)`;
+  }
+
+  /** Node's `util.inspect`, and so `console.log(model)`, prints {@link Module.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 }

@@ -63,10 +63,10 @@ export class Sequential extends Module {
     return ownChildren(this).map(([, m]) => m)[Symbol.iterator]();
   }
 
-  /** Feed `input` through every module in turn and return the last output. */
+  /** Feed `input` through every module in turn (through `call`, so their hooks run) and return the last output. */
   forward(input: Tensor): Tensor {
     let x = input;
-    for (const [, m] of ownChildren(this)) x = m.forward(x) as Tensor;
+    for (const [, m] of ownChildren(this)) x = m.call(x) as Tensor;
     return x;
   }
 }

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { Tensor, manualSeed, ones, randn, tensor, zeros } from "@tapegrad/core";
 import { F, Identity, Linear, Module, ModuleList, Parameter, ReLU, Sequential } from "@tapegrad/nn";
 import { describe, expect, test } from "vitest";
@@ -205,6 +206,16 @@ describe("modes, gradients, apply, to", () => {
     const m = new MLP();
     const x = randn([2, 4]);
     expect(m.call(x).tolist()).toEqual(m.forward(x).tolist());
+  });
+
+  test("console.log / util.inspect print the tree; a ModuleList folds runs of identical modules as PyTorch 2 does", () => {
+    expect(inspect(new MLP())).toBe(new MLP().toString());
+    const list = new ModuleList([new Linear(8, 8), new Linear(8, 8), new Linear(8, 8), new ReLU(), new Linear(8, 2)]);
+    // PyTorch 2.x: ModuleList(\n  (0-2): 3 x Linear(in_features=8, out_features=8, bias=True)\n  (3): ReLU()\n  (4): Linear(...)\n)
+    expect(list.toString()).toBe(
+      "ModuleList(\n  (0-2): 3 x Linear(inFeatures=8, outFeatures=8, bias=true)\n  (3): ReLU()\n  (4): Linear(inFeatures=8, outFeatures=2, bias=true)\n)",
+    );
+    expect(new ModuleList().toString()).toBe("ModuleList()");
   });
 
   test("toString renders the tree like PyTorch", () => {

@@ -5,6 +5,7 @@
  */
 
 import { Tensor, enableGrad, noGrad, setGradEnabled } from "@tapegrad/core";
+import { rebindingInPlace } from "@tapegrad/core/internal";
 import { HookRegistry, type HookOptions, type RemovableHandle } from "./hooks.js";
 import {
   type OptimizerStateDict,
@@ -333,7 +334,10 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       const out = fn === undefined ? undefined : enableGrad(fn);
       this.#checkGroups(name);
       if (this.defaults.differentiable === true) this.#checkNoLeafUpdate(name);
-      this.updateGroups();
+      // A differentiable step rebinds each updated param and state tensor to a new storage, so a
+      // graph that saved the old value (a model's forward saved a weight) stays valid.
+      if (this.defaults.differentiable === true) rebindingInPlace(() => this.updateGroups());
+      else this.updateGroups();
       return out;
     });
     this.#stepCount++;

@@ -231,6 +231,119 @@ keys_case("keys_BatchNorm1d_no_stats", torch.nn.BatchNorm1d(4, track_running_sta
 keys_case("keys_LayerNorm", torch.nn.LayerNorm([3, 4]))
 keys_case("keys_Sequential_bn", torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3), torch.nn.ReLU()))
 
+# ------------------------------------------------------------------ embedding and attention
+emb_idx = torch.tensor([[0, 2, 4, 2], [1, 4, 3, 0]])
+op_case("embedding_plain", "embedding", [("indices", emb_idx, False), ("weight", randn(5, 3), True)],
+        lambda t, a: F.embedding(t["indices"], t["weight"]), {"padding_idx": None})
+op_case("embedding_padding_idx", "embedding", [("indices", emb_idx, False), ("weight", randn(5, 3), True)],
+        lambda t, a: F.embedding(t["indices"], t["weight"], padding_idx=a["padding_idx"]), {"padding_idx": 2})
+op_case("embedding_negative_padding_idx", "embedding", [("indices", emb_idx[0], False), ("weight", randn(5, 2), True)],
+        lambda t, a: F.embedding(t["indices"], t["weight"], padding_idx=a["padding_idx"]), {"padding_idx": -1})
+
+
+def sdpa_reference(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    """PyTorch 2.8's documented math for F.scaled_dot_product_attention (dropout_p = 0)."""
+    L, S = q.size(-2), k.size(-2)
+    scale_factor = 1 / math.sqrt(q.size(-1)) if scale is None else scale
+    attn_bias = torch.zeros(L, S, dtype=q.dtype)
+    if is_causal:
+        temp_mask = torch.ones(L, S, dtype=torch.bool).tril(diagonal=0)
+        attn_bias = attn_bias.masked_fill(temp_mask.logical_not(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            attn_bias = attn_bias.masked_fill(attn_mask.logical_not(), float("-inf"))
+        else:
+            attn_bias = attn_mask + attn_bias
+    attn_weight = q @ k.transpose(-2, -1) * scale_factor
+    attn_weight = attn_weight + attn_bias
+    attn_weight = torch.softmax(attn_weight, dim=-1)
+    return attn_weight @ v
+
+
+bool_mask = torch.rand(4, 5, generator=gen) > 0.3
+bool_mask[:, 0] = True  # no fully masked row
+op_case("sdpa_plain", "sdpa", [("q", randn(2, 4, 3), True), ("k", randn(2, 5, 3), True), ("v", randn(2, 5, 2), True)],
+        lambda t, a: sdpa_reference(t["q"], t["k"], t["v"]), {}, hvp=True)
+op_case("sdpa_causal_heads", "sdpa", [("q", randn(2, 2, 4, 3), True), ("k", randn(2, 2, 4, 3), True), ("v", randn(2, 2, 4, 3), True)],
+        lambda t, a: sdpa_reference(t["q"], t["k"], t["v"], is_causal=True), {"is_causal": True}, hvp=True)
+op_case("sdpa_bool_mask_scale", "sdpa", [("q", randn(4, 3), True), ("k", randn(5, 3), True), ("v", randn(5, 3), True), ("mask", bool_mask, False)],
+        lambda t, a: sdpa_reference(t["q"], t["k"], t["v"], attn_mask=t["mask"], scale=a["scale"]), {"scale": 0.7, "bool_mask": True}, hvp=True)
+op_case("sdpa_float_mask", "sdpa", [("q", randn(3, 4, 3), True), ("k", randn(3, 5, 3), True), ("v", randn(3, 5, 3), True), ("mask", randn(4, 5), True)],
+        lambda t, a: sdpa_reference(t["q"], t["k"], t["v"], attn_mask=t["mask"]), {"float_mask": True}, hvp=True)
+
+
+def module_case(name, module, ctor, inputs, call, hvp=False):
+    """A module with its (random) state dict, called on named inputs: outputs and the gradients of the inputs and parameters."""
+    with torch.no_grad():
+        for p_ in module.parameters():
+            p_.copy_(randn(*p_.shape) * 0.5)
+    module.eval()
+    ts = {}
+    for n, t, rg in inputs:
+        t = t.clone()
+        if rg:
+            t.requires_grad_(True)
+        ts[n] = t
+    out = call(module, ts)
+    outs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if o is not None]
+    ups = [randn(*o.shape) for o in outs]
+    diff_names = [n for n, _, rg in inputs if rg]
+    params = list(module.named_parameters())
+    xs = [ts[n] for n in diff_names] + [p_ for _, p_ in params]
+    gs = torch.autograd.grad(outs, xs, ups, allow_unused=True)
+    names = diff_names + [n for n, _ in params]
+    cases.append({"name": name, "kind": "module", "module": type(module).__name__, "ctor": ctor,
+                  "state": {k: enc(v) for k, v in module.state_dict().items()},
+                  "inputs": [enc_input(n, t, rg) for n, t, rg in inputs],
+                  "outputs": [enc(o) for o in outs], "upstreams": [enc(u) for u in ups],
+                  "grads": {n: (enc(g) if g is not None else None) for n, g in zip(names, gs)}})
+
+
+E, H = 6, 2
+mha = torch.nn.MultiheadAttention(E, H)
+module_case("mha_default_seq_first", mha, {"embed_dim": E, "num_heads": H},
+            [("query", randn(4, 2, E), True), ("key", randn(5, 2, E), True), ("value", randn(5, 2, E), True)],
+            lambda m, t: m(t["query"], t["key"], t["value"]))
+mha_bf = torch.nn.MultiheadAttention(E, H, batch_first=True)
+kpm = torch.tensor([[False, False, False, True, True], [False, False, False, False, False]])
+module_case("mha_batch_first_key_padding_per_head", mha_bf, {"embed_dim": E, "num_heads": H, "batch_first": True},
+            [("query", randn(2, 4, E), True), ("key", randn(2, 5, E), True), ("value", randn(2, 5, E), True), ("key_padding_mask", kpm, False)],
+            lambda m, t: m(t["query"], t["key"], t["value"], key_padding_mask=t["key_padding_mask"], average_attn_weights=False))
+causal_bool = torch.ones(4, 4, dtype=torch.bool).triu(1)
+mha_self = torch.nn.MultiheadAttention(E, 3, batch_first=True, bias=False)
+x_self = randn(2, 4, E)
+module_case("mha_self_causal_bool_mask_no_bias", mha_self, {"embed_dim": E, "num_heads": 3, "batch_first": True, "bias": False},
+            [("x", x_self, True), ("attn_mask", causal_bool, False)],
+            lambda m, t: m(t["x"], t["x"], t["x"], attn_mask=t["attn_mask"]))
+mha_float = torch.nn.MultiheadAttention(E, H)
+module_case("mha_float_mask_3d_no_weights", mha_float, {"embed_dim": E, "num_heads": H},
+            [("query", randn(3, 2, E), True), ("key", randn(4, 2, E), True), ("value", randn(4, 2, E), True), ("attn_mask", randn(2 * H, 3, 4), True)],
+            lambda m, t: m(t["query"], t["key"], t["value"], attn_mask=t["attn_mask"], need_weights=False))
+mha_kv = torch.nn.MultiheadAttention(E, H, kdim=4, vdim=3, batch_first=True)
+module_case("mha_kdim_vdim", mha_kv, {"embed_dim": E, "num_heads": H, "kdim": 4, "vdim": 3, "batch_first": True},
+            [("query", randn(2, 3, E), True), ("key", randn(2, 5, 4), True), ("value", randn(2, 5, 3), True)],
+            lambda m, t: m(t["query"], t["key"], t["value"]))
+module_case("mha_unbatched", torch.nn.MultiheadAttention(E, H), {"embed_dim": E, "num_heads": H},
+            [("query", randn(3, E), True), ("key", randn(4, E), True), ("value", randn(4, E), True)],
+            lambda m, t: m(t["query"], t["key"], t["value"]))
+for norm_first in (False, True):
+    for act in ("relu", "gelu"):
+        layer = torch.nn.TransformerEncoderLayer(E, H, dim_feedforward=8, dropout=0.0, activation=act, batch_first=True, norm_first=norm_first)
+        module_case(f"encoder_layer_norm_first_{norm_first}_{act}", layer,
+                    {"d_model": E, "nhead": H, "dim_feedforward": 8, "dropout": 0.0, "activation": act, "batch_first": True, "norm_first": norm_first},
+                    [("src", randn(2, 4, E), True), ("src_mask", causal_bool, False)],
+                    lambda m, t: m(t["src"], src_mask=t["src_mask"]))
+module_case("encoder_layer_seq_first_key_padding", torch.nn.TransformerEncoderLayer(E, H, dim_feedforward=5, dropout=0.0),
+            {"d_model": E, "nhead": H, "dim_feedforward": 5, "dropout": 0.0},
+            [("src", randn(5, 2, E), True), ("src_key_padding_mask", kpm, False)],
+            lambda m, t: m(t["src"], src_key_padding_mask=t["src_key_padding_mask"]))
+
+keys_case("keys_Embedding", torch.nn.Embedding(10, 3, padding_idx=0))
+keys_case("keys_MultiheadAttention", torch.nn.MultiheadAttention(8, 2))
+keys_case("keys_MultiheadAttention_no_bias", torch.nn.MultiheadAttention(8, 2, bias=False))
+keys_case("keys_MultiheadAttention_kdim_vdim", torch.nn.MultiheadAttention(8, 2, kdim=4, vdim=5))
+keys_case("keys_TransformerEncoderLayer", torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16))
+
 # ------------------------------------------------------------------ write
 out = {
     "format": "golden-vectors/1",

@@ -1,5 +1,6 @@
 import type { DType } from "../dtype.js";
 import type { Shape } from "../shape.js";
+import type { Storage } from "../storage.js";
 import type { Tensor } from "../tensor.js";
 
 /**
@@ -26,11 +27,35 @@ export type ForwardRule = (tangents: Array<Tensor | null>) => Tensor;
 /** A hook on a tensor's gradient: may return a replacement gradient. */
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 
-/** A tensor saved for backward together with the version it had when saved. */
+/**
+ * A tensor saved for backward: the tensor with the storage, layout, history and storage version it
+ * had when saved. If the tensor was later rebound to a new storage (a differentiable optimizer step,
+ * see `rebindingInPlace`), backward reads an alias of what was saved instead.
+ */
 class SavedTensor {
   readonly version: number;
+  private readonly storage: Storage;
+  private readonly strides: readonly number[];
+  private readonly offset: number;
+  private readonly history: Node | null;
   constructor(readonly tensor: Tensor) {
-    this.version = tensor.version;
+    this.storage = tensor.storage;
+    this.version = tensor.storage.version;
+    this.strides = tensor.strides;
+    this.offset = tensor.offset;
+    this.history = tensor.gradFn;
+  }
+
+  /** The storage's version now (a change since saving means an in-place write). */
+  get currentVersion(): number {
+    return this.storage.version;
+  }
+
+  /** The saved value: the tensor itself, or an alias of what it was if it has been rebound since. */
+  value(): Tensor {
+    const t = this.tensor;
+    if (t.storage === this.storage && t.offset === this.offset && t.strides === this.strides) return t;
+    return t.aliasOf(this.storage, this.strides, this.offset, this.history);
   }
 }
 
@@ -86,13 +111,13 @@ export class Node {
     if (this.saved === null) throw freedError(this.name);
     return this.saved.map((s) => {
       if (s === null) return null;
-      if (s.tensor.version !== s.version) {
+      if (s.currentVersion !== s.version) {
         throw new Error(
           `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-            `a ${s.tensor.dtype} tensor of shape [${s.tensor.shape.join(",")}] is at version ${s.tensor.version}; expected version ${s.version} instead`,
+            `a ${s.tensor.dtype} tensor of shape [${s.tensor.shape.join(",")}] is at version ${s.currentVersion}; expected version ${s.version} instead`,
         );
       }
-      return s.tensor;
+      return s.value();
     });
   }
 

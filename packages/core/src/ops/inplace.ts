@@ -10,6 +10,7 @@
  * @module
  */
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { isRebindingInPlace } from "../autograd/rebind-mode.js";
 import { describe } from "../describe.js";
 import { scatterInto } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
@@ -109,9 +110,14 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
     const computed = compute(snapshot(self));
     checkResult(self, computed, op);
     const result = cast(computed, self.dtype);
-    writeValues(self, result);
-    adoptSavedResult(result, self);
-    self.setHistory(result.gradFn);
+    if (isRebindingInPlace()) {
+      // A fresh contiguous result becomes self's storage; the old one stays as a graph saved it.
+      self.rebind(result.base === null && result.isContiguous() && result.offset === 0 ? result : clone(result));
+    } else {
+      writeValues(self, result);
+      adoptSavedResult(result, self);
+      self.setHistory(result.gradFn);
+    }
     setTangent(self, tangentOf(result));
     return self;
   }

@@ -18,3 +18,5 @@ export {
 export {
   batchNorm, layerNorm, normalize, type BatchNormOptions, type LayerNormOptions, type NormalizeOptions,
 } from "./normalization.js";
+export { embedding, type EmbeddingOptions } from "./embedding.js";
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.js";

@@ -1,48 +1,22 @@
 /**
- * Helper threads for large kernels: worker threads that instantiate the same WebAssembly modules
- * on the shared kernel memory and each run one call while the calling thread runs its own share
- * (a block of matrix rows, a range of parameters). The caller blocks in `Atomics.wait` until the
- * helpers are done, so a kernel stays a synchronous function.
+ * Helper threads for large kernels: threads that instantiate the same WebAssembly modules on the
+ * shared kernel memory and each run one call while the calling thread runs its own share (a block
+ * of matrix rows, a range of parameters). The caller blocks in `Atomics.wait` until the helpers are
+ * done, so a kernel stays a synchronous function.
  *
- * Node.js only: browsers forbid `Atomics.wait` on the main thread. Where helpers cannot start
- * (no `worker_threads`, no shared memory, a helper that does not come up), every share runs on the
- * calling thread, in order, with the same result.
+ * In Node.js the helpers are worker threads, started synchronously when first needed. In a browser
+ * they are dedicated Web Workers, which need cross-origin isolation (shared memory) and a calling
+ * thread that may block: a Worker, not the page's main thread (there everything runs on one thread).
+ * Browsers start workers only while the starting thread returns to its event loop, so browser
+ * helpers start in the background ({@link startKernelThreads} waits for them). Wherever a helper is
+ * not there, its share runs on the calling thread, after its own, with the same result: the work is
+ * split the same way whatever runs it.
  * @module
  */
 import { kernelMemory, kernelMemoryShared } from "../wasm/kernel-memory.js";
-import { HELPER_SOURCE } from "./helper-source.js";
+import type { WasmModule } from "../wasm/wasm-types.js";
+import { type Helper, MAX_ARGS, START_TIMEOUT_MS, helpersPossible, nodeProcess, refreshReady, startHelper } from "./helper-hosts.js";
 
-interface NodePort {
-  postMessage(value: unknown): void;
-  unref(): void;
-}
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: "error", listener: (error: unknown) => void): void;
-}
-interface WorkerThreads {
-  Worker: new (source: string, options: { eval: true; workerData: unknown; transferList: unknown[] }) => NodeWorker;
-  MessageChannel: new () => { port1: NodePort; port2: NodePort };
-}
-interface NodeProcess {
-  getBuiltinModule?(id: string): unknown;
-  env?: Record<string, string | undefined>;
-}
-
-/** One helper thread: its control words, argument slots and the modules it has been sent. */
-interface Helper {
-  worker: NodeWorker;
-  state: Int32Array;
-  args: Float64Array;
-  port: NodePort;
-  modules: Set<number>;
-}
-
-/** Float64 argument slots per call. */
-const MAX_ARGS = 16;
-/** How long a new helper may take to start before threads are given up (ms). */
-const START_TIMEOUT_MS = 10_000;
 /** Polls of a shared word before a thread sleeps in `Atomics.wait` (tens of microseconds). */
 const SPIN = 10_000;
 /** Upper bound of {@link setKernelThreads}. */
@@ -52,30 +26,31 @@ const ENV_VAR = "TAPEGRAD_THREADS";
 
 const helpers: Helper[] = [];
 /** Ids and export names of the modules sent to helpers. */
-const moduleInfo = new WeakMap<WebAssembly.Module, { id: number; names: string[] }>();
+const moduleInfo = new WeakMap<WasmModule, { id: number; names: string[] }>();
 let nextModuleId = 0;
 /** Threads requested (caller included); undefined until first asked: the default then applies. */
 let requested: number | undefined;
 /** Set once a helper failed to start: from then on everything runs on the caller. */
 let unavailable = false;
-
-function nodeProcess(): NodeProcess | undefined {
-  return (globalThis as { process?: NodeProcess }).process;
-}
+/** Calls run by helper threads so far (see {@link helperCallCount}). */
+let helperCalls = 0;
 
 /** The environment variable's count, else the machine's parallelism capped at 4. */
 function defaultThreads(): number {
-  const env = Number(nodeProcess()?.env?.[ENV_VAR]);
+  const process = nodeProcess();
+  const env = Number(process?.env?.[ENV_VAR]);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, MAX_THREADS);
-  const os = nodeProcess()?.getBuiltinModule?.("node:os") as { availableParallelism?(): number } | undefined;
-  return Math.max(1, Math.min(4, os?.availableParallelism?.() ?? 1));
+  const os = process?.getBuiltinModule?.("node:os") as { availableParallelism?(): number } | undefined;
+  const browser = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(4, os?.availableParallelism?.() ?? browser ?? 1));
 }
 
 /**
  * Set how many threads large kernels (float32 and float64 matmuls, ASGD steps on many
  * parameters) may use, the calling thread included; 1 disables helper threads. The default is the
- * machine's available parallelism, at most 4, or the environment variable `TAPEGRAD_THREADS`. Results do not depend on
- * the thread count: each thread computes whole output elements exactly as one thread would.
+ * machine's available parallelism (`navigator.hardwareConcurrency` in a browser), at most 4, or the
+ * environment variable `TAPEGRAD_THREADS`. Results do not depend on the thread count: each thread
+ * computes whole output elements exactly as one thread would.
  * @param threads an integer from 1 to 64
  * @throws RangeError for anything else
  * @example
@@ -86,61 +61,79 @@ export function setKernelThreads(threads: number): void {
     throw new RangeError(`setKernelThreads: threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`);
   }
   requested = threads;
-  while (helpers.length > threads - 1) void helpers.pop()!.worker.terminate();
+  while (helpers.length > threads - 1) helpers.pop()!.stop();
 }
 
 /**
- * How many threads large kernels use now, the calling thread included: the requested count, or 1
- * where helper threads are unavailable (browsers, or no shared WebAssembly memory).
+ * How many threads large kernels use, the calling thread included: the requested count where
+ * helper threads can run (Node.js; a cross-origin isolated browser Worker), else 1 (a page's main
+ * thread, no shared WebAssembly memory, or helpers that failed to start). In a browser the helpers
+ * start in the background: await {@link startKernelThreads} first, else the first kernels run
+ * their helpers' shares on the calling thread (with the same results).
  * @example getKernelThreads() // 2 on a two-core machine
  */
 export function getKernelThreads(): number {
   if (requested === undefined) requested = defaultThreads();
-  if (requested === 1 || unavailable || !kernelMemoryShared() || !nodeProcess()?.getBuiltinModule) return 1;
+  if (requested === 1 || unavailable || !kernelMemoryShared() || !helpersPossible()) return 1;
   return requested;
 }
 
-/** Start helpers until there are `count` (fewer if they cannot start); returns the helpers to use. */
+/**
+ * Start the helper threads now and resolve, once they all run, with {@link getKernelThreads} (1 if
+ * they cannot run here or fail to start within 10 seconds). In a browser Worker, await this before
+ * training: browsers start workers only while the starting thread is idle. In Node.js it is
+ * optional (helpers start when a kernel first needs them).
+ * @example
+ * setKernelThreads(2);
+ * await startKernelThreads(); // 2 in a cross-origin isolated Worker, 1 on a page's main thread
+ */
+export async function startKernelThreads(): Promise<number> {
+  const want = getKernelThreads() - 1;
+  ensureHelpers(want);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const started = helpers.slice(0, want);
+    if (unavailable || started.every(refreshReady)) break;
+    if (started.some((h) => h.failed) || Date.now() > deadline) {
+      giveUp();
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return getKernelThreads();
+}
+
+/**
+ * @internal how many kernel calls helper threads have run since the process (or Worker) started:
+ * tells that helpers really ran.
+ */
+export function helperCallCount(): number {
+  return helperCalls;
+}
+
+/** No helper threads from now on: stop the started ones. */
+function giveUp(): void {
+  unavailable = true;
+  while (helpers.length > 0) helpers.pop()!.stop();
+}
+
+/** Start helpers until there are `count` (fewer if they cannot start); returns those ready for a job. */
 function ensureHelpers(count: number): Helper[] {
+  if (count <= 0) return [];
+  const memory = kernelMemory();
   while (helpers.length < count && !unavailable) {
-    const helper = startHelper();
-    if (helper === null) unavailable = true;
+    const helper = memory === null ? null : startHelper(memory);
+    if (helper === null) giveUp();
     else helpers.push(helper);
   }
-  return unavailable ? [] : helpers.slice(0, count);
+  if (helpers.some((h) => h.failed)) giveUp();
+  return helpers.slice(0, count).filter(refreshReady);
 }
 
-function startHelper(): Helper | null {
-  const threads = nodeProcess()?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
-  const memory = kernelMemory();
-  if (threads === undefined || memory === null) return null;
-  try {
-    const control = new SharedArrayBuffer(16 + 8 * MAX_ARGS);
-    const { port1, port2 } = new threads.MessageChannel();
-    const worker = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { control, port: port2, memory }, transferList: [port2] });
-    // Helpers never keep the process alive; an error after start-up surfaces as a failed call.
-    worker.unref();
-    port1.unref();
-    worker.on("error", () => {});
-    const state = new Int32Array(control, 0, 4);
-    // A helper signals "done" once it is listening.
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Atomics.load(state, 0) !== 2 && Date.now() < deadline) Atomics.wait(state, 0, 0, 50);
-    if (Atomics.load(state, 0) !== 2) {
-      void worker.terminate();
-      return null;
-    }
-    Atomics.store(state, 0, 0);
-    return { worker, state, args: new Float64Array(control, 16, MAX_ARGS), port: port1, modules: new Set() };
-  } catch {
-    return null;
-  }
-}
-
-function infoOf(module: WebAssembly.Module): { id: number; names: string[] } {
+function infoOf(module: WasmModule): { id: number; names: string[] } {
   let info = moduleInfo.get(module);
   if (info === undefined) {
-    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    const names = WebAssembly.Module.exports(module as WebAssembly.Module).filter((e) => e.kind === "function").map((e) => e.name);
     info = { id: nextModuleId++, names };
     moduleInfo.set(module, info);
   }
@@ -150,11 +143,11 @@ function infoOf(module: WebAssembly.Module): { id: number; names: string[] } {
 /**
  * @internal run the export `name` of `module` once per entry of `calls` (its arguments): helper
  * threads take `calls[1..]` while `local` runs `calls[0]` on this thread; returns when all are
- * done. Calls without a helper run on this thread after `calls[0]`, in order. The calls must
+ * done. Calls without a helper (ready) run on this thread after `calls[0]`, in order. The calls must
  * write disjoint memory. `module` must import the kernel memory as `env.memory` and nothing else.
  * @throws Error when a helper's call trapped (after every other call finished)
  */
-export function runParallel(module: WebAssembly.Module, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
+export function runParallel(module: WasmModule, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
   const info = infoOf(module);
   const index = info.names.indexOf(name);
   if (index < 0) throw new Error(`runParallel: the module exports no function ${name}`);
@@ -166,7 +159,7 @@ export function runParallel(module: WebAssembly.Module, name: string, calls: rea
   posted.forEach((h, i) => {
     const args = calls[i + 1]!;
     if (!h.modules.has(info.id)) {
-      h.port.postMessage({ id: info.id, module, names: info.names });
+      h.send({ id: info.id, module, names: info.names });
       h.modules.add(info.id);
     }
     h.args.set(args);
@@ -176,6 +169,7 @@ export function runParallel(module: WebAssembly.Module, name: string, calls: rea
     Atomics.store(h.state, 0, 1);
     Atomics.notify(h.state, 0);
   });
+  helperCalls += posted.length;
   let failed = false;
   try {
     local(calls[0]!);

@@ -5,10 +5,11 @@
  */
 import { markWasmUnavailable, wasmSimdSupported } from "../backend.js";
 import { kernelMemory, kernelMemoryShared } from "./kernel-memory.js";
+import type { WasmModule } from "./wasm-types.js";
 
 /** @internal a compiled kernel module (kept for helper threads) and its exports on this thread. */
 export interface KernelModule<Exports> {
-  module: WebAssembly.Module;
+  module: WasmModule;
   exports: Exports;
 }
 
@@ -35,7 +36,7 @@ export function instantiateKernel<Exports>(sharedBase64: string, unsharedBase64:
   }
   try {
     const module = new WebAssembly.Module(decodeBase64(kernelMemoryShared() ? sharedBase64 : unsharedBase64));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory as WebAssembly.Memory } });
     return { module, exports: instance.exports as unknown as Exports };
   } catch (e) {
     // Report what runs from now on: the TypeScript kernels, and why.

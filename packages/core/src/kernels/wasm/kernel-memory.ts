@@ -12,6 +12,7 @@
  * @module
  */
 import { type AllocatorStats, BlockAllocator } from "./block-allocator.js";
+import type { WasmMemory } from "./wasm-types.js";
 
 const PAGE = 65536;
 /** 4 GiB, the whole 32-bit address space: the maximum only reserves address space. */
@@ -45,7 +46,7 @@ function createMemory(): WebAssembly.Memory | null {
  * WebAssembly memory. Modules import it as `env.memory`: the shared build of a module when
  * {@link kernelMemoryShared}, else the unshared one.
  */
-export function kernelMemory(): WebAssembly.Memory | null {
+export function kernelMemory(): WasmMemory | null {
   if (memory === undefined) {
     const m = createMemory();
     if (m !== null) {
