@@ -3,7 +3,7 @@
  *
  *     npm run bench                      # full suite (several minutes)
  *     npm run bench -- --quick           # small sizes, a few seconds (what CI runs)
- *     npm run bench -- --only=matmul,mlp # some families (matmul, mlp, asgd, autograd, memory)
+ *     npm run bench -- --only=matmul,mlp # some families (matmul, mlp, asgd, autograd, memory, conv, cnn)
  *     npm run bench -- --out=path.json   # where the JSON goes (default bench/results/<date>-<mode>.json)
  *
  * Prints a table of absolute figures, then a table of ratios with the targets of the issue, and
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { asgdStepBench } from "./asgd-step.bench.js";
 import { autogradOverheadBench } from "./autograd-overhead.bench.js";
 import { benchConfig } from "./config.js";
+import { cnnStepBench, convBench } from "./conv.bench.js";
 import { type FamilyReport, renderReport, writeJson } from "./harness.js";
 import { matmulBench } from "./matmul.bench.js";
 import { memoryBench } from "./memory.bench.js";
@@ -28,6 +29,8 @@ const FAMILIES = {
   asgd: asgdStepBench,
   autograd: autogradOverheadBench,
   memory: memoryBench,
+  conv: convBench,
+  cnn: cnnStepBench,
 } as const;
 type FamilyName = keyof typeof FAMILIES;
 

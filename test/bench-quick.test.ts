@@ -34,7 +34,7 @@ describe("npm run bench -- --quick", () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     for (const header of ["family", "tapegrad", "tfjs-cpu", "tfjs-wasm", "ratio", "target", "met"]) expect(run.stdout).toContain(header);
-    for (const family of ["matmul f32", "mlp step", "asgd step", "autograd overhead", "memory"]) expect(run.stdout).toContain(family);
+    for (const family of ["matmul f32", "mlp step", "asgd step", "autograd overhead", "memory", "conv2d", "cnn step"]) expect(run.stdout).toContain(family);
     expect(run.stdout).toMatch(/\d+ correctness cross-checks passed/);
   });
 
@@ -44,7 +44,7 @@ describe("npm run bench -- --quick", () => {
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.tfjs).toBe("4.22.0");
     const families = new Set(report.results.map((r) => r.family));
-    expect([...families].sort()).toEqual(["asgd step", "autograd overhead", "matmul f32", "memory", "mlp step"]);
+    expect([...families].sort()).toEqual(["asgd step", "autograd overhead", "cnn step", "conv2d", "matmul f32", "memory", "mlp step"]);
     for (const family of families) {
       const impls = new Set(report.results.filter((r) => r.family === family).map((r) => r.impl));
       expect(impls).toContain("tapegrad");

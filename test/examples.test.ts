@@ -35,7 +35,10 @@ const keyLines: Record<string, RegExp> = {
   "checkpoint-resume.ts": /^resumed run equals the uninterrupted run: all 20 lrs, the parameters and the ASGD averages are bit-identical$/m,
   "hypergradient-descent-lr.ts": /^fixed lr 0\.005: validation loss [\d.]+; adapted lr \(final [\d.]+\): validation loss [\d.]+$/m,
   "learn-lr-unrolled.ts": /^learned lr \d+\.\d+ \(val loss \d+\.\d+/m,
+  "train-fashion-cnn.ts": /^test accuracy \d+\.\d+% on 500 test images after 1 epoch on 256 training images; [\d.]+ s per epoch$/m,
   "forward-hypergradient-long-unroll.ts": /^forward mode agrees with the finite difference$/m,
+  "learn-weight-decay.ts": /^learned weight decay [\d.e+-]+: validation loss [\d.]+ \(no weight decay: [\d.]+\)$/m,
+  "char-transformer.ts": /^train loss \d+\.\d+, val loss \d+\.\d+; bigram baseline val loss \d+\.\d+ \(nats per character\)$/m,
 };
 
 const examples = readdirSync(join(root, "examples"))

@@ -1,6 +1,7 @@
 // Embedding, scaled dot-product attention, MultiheadAttention and TransformerEncoderLayer against
 // PyTorch (test/golden/layers.json, float64). Module cases load PyTorch's state dict as is (so the
-// keys map 1:1), then compare outputs and the gradients of every input and parameter.
+// keys map 1:1), then compare outputs, the gradients of every input and parameter, and for some a
+// Hessian-vector product over all of them.
 import { describe, expect, test } from "vitest";
 import { type Tensor, grad } from "@tapegrad/core";
 import { Embedding, F, type Module, MultiheadAttention, TransformerEncoderLayer } from "@tapegrad/nn";
@@ -22,6 +23,7 @@ interface ModuleCase {
   outputs: Encoded[];
   upstreams: Encoded[];
   grads: Record<string, Encoded | null>;
+  hvp?: { vectors: Record<string, Encoded>; values: Record<string, Encoded> };
 }
 interface KeysCase {
   name: string;
@@ -76,11 +78,20 @@ describe("attention modules with PyTorch's state dicts", () => {
     const params = Object.fromEntries(m.namedParameters());
     const names = Object.keys(c.grads);
     const xs = names.map((n) => inputs[n] ?? params[n]!);
-    const gs = grad(outs, xs, { gradOutputs: c.upstreams.map((u) => decode(u)), allowUnused: true });
+    const gs = grad(outs, xs, { gradOutputs: c.upstreams.map((u) => decode(u)), allowUnused: true, createGraph: c.hvp !== undefined });
     names.forEach((n, i) => {
       const want = c.grads[n];
       if (want === null || want === undefined) expect(gs[i] ?? null, `${c.name} grad ${n}`).toBeNull();
       else expectClose(gs[i], want, `${c.name} grad ${n}`);
+    });
+    if (c.hvp === undefined) return;
+    // Hessian-vector product of <outputs, upstreams> along PyTorch's random directions.
+    const terms = names.flatMap((n, i) => (gs[i]?.requiresGrad ? [gs[i]!.mul(decode(c.hvp!.vectors[n]!)).sum()] : []));
+    const total = terms.reduce((a, b) => a.add(b));
+    const hs = grad(total, xs, { allowUnused: true });
+    names.forEach((n, i) => {
+      const want = c.hvp!.values[n]!;
+      expectClose(hs[i] ?? decode({ shape: want.shape, data: want.data.map(() => 0) }), want, `${c.name} hvp ${n}`);
     });
   });
 });

@@ -70,6 +70,17 @@ describe("training in a browser Worker (headless Chromium)", () => {
     console.log(`isolated Worker: browser ${ms(one.report)} on 1 thread, ${ms(two.report)} on 2; Node ${ms(node1)} on 1 thread, ${ms(node2)} on 2`);
   });
 
+  test("isolated, without awaiting startKernelThreads first: the helper cannot start during a training loop; its shares run on the caller, and getKernelThreads says so", async () => {
+    const { threadsBefore, beforeStart, started, report } = await trainInBrowser("isolated", "train", { ...SMALL_MLP, threads: 2, startLate: true });
+    expect(threadsBefore).toBe(1);
+    expect(beforeStart).toMatchObject({ backend: "wasm", threads: 1, helperCalls: 0 });
+    expect(beforeStart!.losses).toEqual(node1.losses);
+    expect(started).toBe(2);
+    expect(report).toMatchObject({ backend: "wasm", threads: 2 });
+    expect(report.helperCalls).toBeGreaterThan(0);
+    expect(report.losses).toEqual(node1.losses);
+  });
+
   test.each([
     ["a Worker of a page that is not isolated (no shared memory)", "plain", "train", false],
     ["an isolated page's main thread (which may not block)", "isolated", "trainHere", true],

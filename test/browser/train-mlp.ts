@@ -17,6 +17,8 @@ export interface TrainOptions {
   threads: number;
   /** Passed to setKernelBackend before training. */
   backend: KernelBackend | "auto";
+  /** Only for the test page's Worker: train once before awaiting startKernelThreads. */
+  startLate?: boolean;
   batch: number;
   inFeatures: number;
   hidden: number;

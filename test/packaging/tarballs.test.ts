@@ -81,7 +81,9 @@ beforeAll(async () => {
   mkdirSync(tarballs);
   mkdirSync(project);
   // --ignore-scripts: the build already ran; prepack (the same `tsc -b`) would only re-check it.
-  const { stdout } = await npm(["pack", "--workspaces", "--ignore-scripts", "--json", "--pack-destination", tarballs], ROOT);
+  // Only the publishable packages: private workspaces (the playground) are never packed.
+  const selected = packages.flatMap(({ dir: pkg }) => ["--workspace", pkg]);
+  const { stdout } = await npm(["pack", ...selected, "--ignore-scripts", "--json", "--pack-destination", tarballs], ROOT);
   packed = JSON.parse(stdout) as PackResult[];
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   await npm(["install", "--ignore-scripts", "--no-package-lock", ...packed.map((p) => join(tarballs, p.filename))], project);

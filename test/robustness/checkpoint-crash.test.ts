@@ -67,7 +67,7 @@ describe("a save killed at exact byte offsets of the temporary file", () => {
       expect(checkCheckpoint(load(target), megabytes)).toBe(1);
       const left = temporaries(dir);
       expect(left).toHaveLength(1);
-      expect(left[0]).toMatch(/^\.ckpt\.safetensors\.[0-9a-f]{12}\.tmp$/);
+      expect(left[0]).toMatch(/^\.ckpt\.safetensors\.[0-9a-f]{8}-[1-9][0-9]*-[0-9a-f]{12}\.tmp$/);
       const tmp = join(dir, left[0]!);
       expect(statSync(tmp).size).toBe(offset);
       return { offset, verdict: classifyLeftover(tmp, megabytes) };

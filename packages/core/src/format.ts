@@ -18,12 +18,6 @@ import { getDefaultDtype } from "./dtype.js";
 import { describe } from "./describe.js";
 import type { Tensor } from "./tensor.js";
 
-/**
- * `Symbol.for("nodejs.util.inspect.custom")`: the key under which Node's `util.inspect` looks for a
- * custom rendering (no Node import needed; browsers ignore it).
- */
-export const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
-
 /** Options of the tensor printer (PyTorch's `torch.set_printoptions`, camelCase). */
 export interface PrintOptions {
   /** Digits after the decimal point for floating values (default 4). */
@@ -148,9 +142,24 @@ function nonFinite(x: number): string {
   return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
 }
 
+/**
+ * Whether JavaScript's own correctly rounded text (`text`, with one digit more than needed) may sit
+ * on an exact tie, where JavaScript rounds half away from zero and Python half to even. Only then,
+ * and for zeros (whose sign JavaScript drops), is the exact decimal expansion needed.
+ */
+function mayBeTie(x: number, oneMoreDigit: string): boolean {
+  return x === 0 || oneMoreDigit.charCodeAt(oneMoreDigit.length - 1) === 53; // "5"
+}
+
 /** Python's `"{:.Nf}".format(x)`. */
 export function formatFixed(x: number, precision: number): string {
   if (!Number.isFinite(x)) return nonFinite(x);
+  if (Math.abs(x) < 1e21 && precision < 100 && !mayBeTie(x, x.toFixed(precision + 1))) return x.toFixed(precision);
+  return exactFixed(x, precision);
+}
+
+/** @internal {@link formatFixed} from the exact decimal expansion (finite x). */
+export function exactFixed(x: number, precision: number): string {
   const { negative, int, frac } = exactDecimal(x);
   const all = int + frac.padEnd(precision, "0");
   const rounded = roundDigits(all, int.length + precision);
@@ -162,6 +171,14 @@ export function formatFixed(x: number, precision: number): string {
 /** Python's `"{:.Ne}".format(x)`. */
 export function formatExponential(x: number, precision: number): string {
   if (!Number.isFinite(x)) return nonFinite(x);
+  if (precision < 100 && !mayBeTie(x, x.toExponential(precision + 1).split("e")[0]!)) {
+    return x.toExponential(precision).replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  return exactExponential(x, precision);
+}
+
+/** @internal {@link formatExponential} from the exact decimal expansion (finite x). */
+export function exactExponential(x: number, precision: number): string {
   const { negative, int, frac } = exactDecimal(x);
   const sign = negative ? "-" : "";
   const all = int + frac;

@@ -2,12 +2,12 @@
  * `@tapegrad/core`: tensors, the reverse-mode tape, gradcheck and serialization.
  * @packageDocumentation
  */
-export { Tensor, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
+export { Tensor, inspectCustom, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor.js";
 export { type DType, type TypedArray, DTYPES, getDefaultDtype, setDefaultDtype, promoteTypes, isFloatingDtype } from "./dtype.js";
 export { type Shape, broadcastShapes, formatShape } from "./shape.js";
 export { describe } from "./describe.js";
 export { Generator, manualSeed, defaultGenerator } from "./random.js";
-export { format, setPrintOptions, getPrintOptions, inspectCustom, type PrintOptions, type PrintProfile } from "./format.js";
+export { format, setPrintOptions, getPrintOptions, type PrintOptions, type PrintProfile } from "./format.js";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/grad-mode.js";
 export { grad, type GradOptions } from "./autograd/grad.js";
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, type AnomalyOptions } from "./autograd/anomaly-mode.js";
@@ -38,6 +38,8 @@ export { save, load } from "./serialize/file.js";
 export { max, min, argmax, argmin, amax, amin, type ValuesIndices } from "./ops/extrema.js";
 export { variance, variance as var, std, logsumexp, norm, type VarOptions } from "./ops/statistics.js";
 export { linear } from "./ops/linear.js";
+export { conv1d, conv2d, type ConvOptions, type SizeArg } from "./ops/conv.js";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from "./ops/pool.js";
 export { cumsum } from "./ops/cumulative.js";
 export { tril, triu, maskedFill } from "./ops/masking.js";
 export { repeat } from "./ops/repeat.js";

@@ -25,7 +25,13 @@ import * as tiling from "./ops/repeat.js";
 import * as splitting from "./ops/split.js";
 import * as selection from "./ops/topk.js";
 import { runBackward } from "./autograd/engine.js";
-import { format, inspectCustom } from "./format.js";
+import { format } from "./format.js";
+
+/**
+ * `Symbol.for("nodejs.util.inspect.custom")`: the key under which Node's `util.inspect` looks for a
+ * custom rendering (no Node import needed; browsers ignore it).
+ */
+export const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
 
 /** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
 export type NestedArray = number | boolean | NestedArray[];

@@ -13,6 +13,14 @@ import {
 import { unaryRules } from "../src/autograd/rules/unary-rules.js";
 import { embed, extract, scatterView } from "../src/ops/movement.js";
 import { reluMask } from "../src/ops/relu-mask.js";
+import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "../src/index.js";
+import { convolutionInputGrad, convolutionWeightGrad } from "../src/ops/conv-primitives.js";
+import { windowAverageAdjoint } from "../src/ops/pool-primitives.js";
+import type { ConvGeometry } from "../src/kernels/conv.js";
+
+/** A 2-channel 5 x 4 input, 2 kernels of 2 x 2: output 4 x 3. */
+const convGeo: ConvGeometry = { N: 1, C: 2, H: 5, W: 4, OC: 2, KH: 2, KW: 2, OH: 4, OW: 3, sH: 1, sW: 1, pH: 0, pW: 0, dH: 1, dW: 1, groups: 1 };
+const axis = { start: Int32Array.from([0, 1]), end: Int32Array.from([2, 3]), factor: Float64Array.from([2, 2]) };
 
 type Kind = "any" | "pos";
 interface Case {
@@ -73,6 +81,14 @@ const cases: Case[] = [
   { name: "scatterAdd", inputs: [[[3, 4], "any"], [[2, 4], "any"]], fn: (x, s) => scatterAdd(x, 0, idx([[0, 1, 2, 0], [2, 2, 1, 0]]), s) },
   { name: "indexSelect", inputs: [[[4, 3], "any"]], fn: (x) => indexSelect(x, 0, idx([3, 0, 3])) },
   { name: "indexAdd", inputs: [[[4, 3], "any"], [[2, 3], "any"]], fn: (x, s) => indexAdd(x, 0, idx([1, 1]), s, { alpha: 2 }) },
+  { name: "conv2d (stride, padding, dilation, groups, bias)", inputs: [[[2, 2, 5, 4], "any"], [[4, 1, 3, 2], "any"], [[4], "any"]],
+    fn: (x, w, b) => conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 }) },
+  { name: "conv2d input gradient", inputs: [[[1, 2, 4, 3], "any"], [[2, 2, 2, 2], "any"]], fn: (g, w) => convolutionInputGrad(g, w, convGeo) },
+  { name: "conv2d weight gradient", inputs: [[[1, 2, 5, 4], "any"], [[1, 2, 4, 3], "any"]], fn: (x, g) => convolutionWeightGrad(x, g, convGeo) },
+  { name: "maxPool2d", inputs: [[[1, 2, 5, 5], "any"]], fn: (x) => maxPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { name: "avgPool2d", inputs: [[[1, 2, 5, 4], "any"]], fn: (x) => avgPool2d(x, 2, { stride: 1, padding: 1, countIncludePad: false }) },
+  { name: "adaptiveAvgPool2d", inputs: [[[1, 2, 5, 3], "any"]], fn: (x) => adaptiveAvgPool2d(x, 2) },
+  { name: "average-pooling adjoint", inputs: [[[1, 2, 2, 2], "any"]], fn: (g) => windowAverageAdjoint(g, { planes: 2, H: 3, W: 3, rows: axis, cols: axis, divisor: null }) },
   { name: "clone", inputs: [[[3], "any"]], fn: (x) => x.clone() },
   { name: "view", inputs: [[[2, 6], "any"]], fn: (x) => x.view([3, 4]) },
   { name: "reshape non-contiguous", inputs: [[[2, 3], "any"]], fn: (x) => x.t().reshape([6]) },

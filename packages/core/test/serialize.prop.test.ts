@@ -39,9 +39,11 @@ class Ref {
   constructor(readonly index: number) {}
 }
 
+// "__proto__", "constructor" and "prototype" are refused by save and load (issue 14; tested in
+// serialize.test.ts), so the round-trip properties draw every other key.
 const keyArb = fc.oneof(
   fc.string({ maxLength: 6 }),
-  fc.constantFrom("$tensor", "$number", "$", "$$", "$$x", "__proto__", "__metadata__", "", "a.b", "tapegrad.crc32", "constructor"),
+  fc.constantFrom("$tensor", "$number", "$", "$$", "$$x", "__metadata__", "", "a.b", "tapegrad.crc32", "constructor_", "__proto"),
 );
 
 const { tree: treeArb } = fc.letrec<{ tree: unknown; leaf: unknown }>((tie) => ({

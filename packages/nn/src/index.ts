@@ -8,6 +8,8 @@
 export { Parameter } from "./parameter.js";
 export { Module, type StateDict, type LoadStateDictResult, type RegisterBufferOptions, type NamedMembersOptions } from "./module.js";
 export { Linear, type LinearOptions } from "./linear.js";
+export { Conv1d, Conv2d, ConvNd, type ConvLayerOptions } from "./conv.js";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
 export { Sequential } from "./sequential.js";
 export { ModuleList } from "./module-list.js";
 export { ReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, SiLU, Mish, LeakyReLU, ELU, Softplus, Hardtanh, ReLU6 } from "./activations.js";

@@ -6,8 +6,8 @@ import { type Generator, type Tensor, zeros } from "@tapegrad/core";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { linear } from "./functional/linear.js";
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.js";
 import { checkInt, checkOptions, describe, factoryDtype } from "./util.js";
+import { resetAffineParameters } from "./reset-affine.js";
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -68,12 +68,7 @@ export class Linear extends Module {
    * @param generator the generator to draw from (the seeded default generator if omitted).
    */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound, generator });
-    }
+    resetAffineParameters(this.weight, this.bias, generator);
   }
 
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 import { type RemovableHandle, Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
+import { isForbiddenKey } from "@tapegrad/core/internal";
 import { Parameter } from "./parameter.js";
 import { type ForwardHook, type ForwardPreHook, type HookOptions, callWithHooks, hooksOf } from "./module-hooks.js";
 import { checkFloatDtype, checkOptions, describe, formatShape, zeroGradSetToNone } from "./util.js";
@@ -557,6 +558,9 @@ export abstract class Module {
    * values are all reported, by name, in one error; with `strict: false` only shape mismatches and
    * non-tensor values are errors, and the missing and unexpected keys are returned.
    *
+   * A key with a `__proto__`, `constructor` or `prototype` component is refused (TypeError), in
+   * both modes, and unknown option keys are refused too.
+   *
    * @returns `{ missingKeys, unexpectedKeys }` (both empty after a strict load).
    * @throws Error listing every problem found.
    * @example model.loadStateDict(load("model.safetensors"));
@@ -571,6 +575,11 @@ export abstract class Module {
       entries = new Map(Object.entries(stateDict));
     } else {
       throw new TypeError(`${where}: stateDict must be a plain object (or Map) of name -> Tensor, got ${describe(stateDict)}`);
+    }
+    for (const key of entries.keys()) {
+      if (typeof key === "string" && key.split(".").some(isForbiddenKey)) {
+        throw new TypeError(`${this.constructor.name}.${where}: forbidden key ${JSON.stringify(key)} in the state dict (__proto__, constructor and prototype are never member names; nothing was changed)`);
+      }
     }
     const slots = this.tensorSlots({ includeNonPersistent: false });
     const expected = new Set(slots.map((s) => s.key));

@@ -5,7 +5,7 @@
  */
 
 import { Tensor, enableGrad, noGrad, setGradEnabled } from "@tapegrad/core";
-import { rebindingInPlace } from "@tapegrad/core/internal";
+import { checkStateTree, rebindingInPlace, setOwnField } from "@tapegrad/core/internal";
 import { HookRegistry, type HookOptions, type RemovableHandle } from "./hooks.js";
 import {
   type OptimizerStateDict,
@@ -434,11 +434,17 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     if (!isPlainObject(stateDict)) {
       throw new TypeError(`${where}: the state dict must be an object with "state" and "paramGroups", got ${describeValue(stateDict)}`);
     }
+    checkStateTree(stateDict, where);
     let sd: unknown = { ...stateDict };
+    let replaced = false;
     for (const hook of this.#loadStateDictPreHooks.snapshot()) {
       const result: unknown = hook(this as never, sd as OptimizerStateDict);
-      if (result !== undefined) sd = result;
+      if (result !== undefined) {
+        sd = result;
+        replaced = true;
+      }
     }
+    if (replaced) checkStateTree(sd, where);
     const current = this.paramGroups;
     const parsed = parseStateDict(sd, current.map((g) => g.params.length), where);
 
@@ -446,9 +452,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       const cur = current[gi]!;
       const group: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(saved)) {
-        group[key] = key === "params" ? cur.params : deepCopy(value);
+        setOwnField(group, key, key === "params" ? cur.params : deepCopy(value));
       }
-      if (cur.paramNames !== undefined && (!("paramNames" in saved) || saved.paramNames === undefined)) {
+      if (cur.paramNames !== undefined && (!Object.hasOwn(saved, "paramNames") || saved.paramNames === undefined)) {
         group.paramNames = cur.paramNames;
       }
       this.#fillDefaults(group, `${where}: stateDict.paramGroups[${gi}]`);
@@ -549,7 +555,10 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     if (!isPlainObject(input)) {
       throw new TypeError(`${at} must be an object with a "params" key, got ${describeValue(input)}`);
     }
-    if (!("params" in input) || input.params === undefined) {
+    // Own keys only, checked before anything is copied: a JSON group's "__proto__" must not become
+    // the group's prototype (its hyperparameters would be used by step() but missing from stateDict()).
+    checkStateTree({ ...input, params: undefined }, at, "the param group");
+    if (!Object.hasOwn(input, "params") || input.params === undefined) {
       throw new Error(`${at} has no "params"`);
     }
     const raw = input.params;
@@ -603,7 +612,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
 
     const group: Record<string, unknown> = { params };
     for (const [key, value] of Object.entries(input)) {
-      if (key !== "params") group[key] = value;
+      if (key !== "params") setOwnField(group, key, value);
     }
     if (named > 0) {
       group.paramNames = names as string[];
@@ -618,9 +627,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     }
     this.#fillDefaults(group, at);
 
-    const hasNames = "paramNames" in group;
+    const hasNames = Object.hasOwn(group, "paramNames");
     this.paramGroups.forEach((existing, ei) => {
-      if (("paramNames" in existing && existing.paramNames !== undefined) !== hasNames) {
+      if ((Object.hasOwn(existing, "paramNames") && existing.paramNames !== undefined) !== hasNames) {
         throw new Error(
           `${at}: all optimizer param groups should be with/without names. cannot add param group ${hasNames ? "with" : "without"} names to the optimizer (group ${ei} is ${hasNames ? "without" : "with"} names)`,
         );
@@ -645,12 +654,12 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   // Fill missing (or undefined) hyperparameters from the defaults, in defaults order.
   #fillDefaults(group: Record<string, unknown>, at: string): void {
     for (const [key, fallback] of Object.entries(this.defaults)) {
-      const present = key in group && group[key] !== undefined && group[key] !== required;
+      const present = Object.hasOwn(group, key) && group[key] !== undefined && group[key] !== required;
       if (present) continue;
       if (fallback === required) {
         throw new Error(`${at} didn't specify a value of required optimization parameter ${key}`);
       }
-      group[key] = fallback;
+      setOwnField(group, key, fallback);
     }
   }
 }

@@ -3,21 +3,23 @@
  * maximize (PyTorch 2.8's `torch.optim.SGD`).
  * @module
  */
-import { type Tensor } from "@tapegrad/core";
+import { Tensor } from "@tapegrad/core";
 import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
 import { sgdUpdate } from "./functional/sgd-update.js";
+import { sgdUpdatePure } from "./functional/sgd-update-pure.js";
+import { checkHyperparameter, valueOf } from "./functional/hyper-tensors.js";
 import { checkOptionKeys, checkLr, checkNonNegative, checkNumber, checkFlag, checkForeach, checkStateKeys, loadedTensor, withGrads } from "./optimizer-checks.js";
 
 /** Options of {@link SGD} (PyTorch's keyword arguments, camelCase). */
 export interface SGDOptions {
   /** Learning rate (default 1e-3): a number or a 1-element tensor. */
   lr?: number | Tensor;
-  /** Momentum factor (default 0). */
-  momentum?: number;
-  /** Dampening for momentum (default 0). */
-  dampening?: number;
-  /** L2 penalty (default 0). */
-  weightDecay?: number;
+  /** Momentum factor (default 0); with `differentiable: true`, also a 1-element tensor (on the tape). */
+  momentum?: number | Tensor;
+  /** Dampening for momentum (default 0); with `differentiable: true`, also a 1-element tensor. */
+  dampening?: number | Tensor;
+  /** L2 penalty (default 0); with `differentiable: true`, also a 1-element tensor (learn the weight decay). */
+  weightDecay?: number | Tensor;
   /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
   /** Maximize the objective instead of minimizing it (default false). */
@@ -30,9 +32,9 @@ export interface SGDOptions {
 
 /** A parameter group of {@link SGD}. */
 export interface SGDParamGroup extends ParamGroup {
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
+  momentum: number | Tensor;
+  dampening: number | Tensor;
+  weightDecay: number | Tensor;
   nesterov: boolean;
   maximize: boolean;
   foreach: boolean | undefined;
@@ -44,14 +46,21 @@ const SGD_OPTIONS = ["lr", "momentum", "dampening", "weightDecay", "nesterov", "
 
 function checkSgdGroup(g: Record<string, unknown>, where: string): void {
   checkLr(g.lr, where);
-  checkNonNegative(g.momentum, "momentum", where);
-  checkNumber(g.dampening, "dampening", where);
-  checkNonNegative(g.weightDecay, "weightDecay", where);
+  // With differentiable: true, momentum, dampening and weightDecay may be 1-element tensors (on the tape).
+  for (const key of ["momentum", "dampening", "weightDecay"] as const) {
+    const v = g[key];
+    if (!(v instanceof Tensor)) continue;
+    if (g.differentiable !== true) throw new TypeError(`${where}: ${key} must be a number; a tensor ${key} needs differentiable: true`);
+    checkHyperparameter(where, key, v, 0);
+  }
+  if (!(g.momentum instanceof Tensor)) checkNonNegative(g.momentum, "momentum", where);
+  if (!(g.dampening instanceof Tensor)) checkNumber(g.dampening, "dampening", where);
+  if (!(g.weightDecay instanceof Tensor)) checkNonNegative(g.weightDecay, "weightDecay", where);
   checkFlag(g.nesterov, "nesterov", where);
   checkFlag(g.maximize, "maximize", where);
   checkForeach(g.foreach, where);
   checkFlag(g.differentiable, "differentiable", where);
-  if (g.nesterov === true && ((g.momentum as number) <= 0 || g.dampening !== 0)) {
+  if (g.nesterov === true && (valueOf(g.momentum as number | Tensor) <= 0 || valueOf(g.dampening as number | Tensor) !== 0)) {
     throw new Error(`${where}: Nesterov momentum requires a momentum and zero dampening (momentum ${String(g.momentum)}, dampening ${String(g.dampening)})`);
   }
 }
@@ -111,6 +120,32 @@ export class SGD extends Optimizer<SGDParamGroup> {
     return { momentumBuffer: loadedTensor(saved, "momentumBuffer", where) };
   }
 
+  /**
+   * A recorded step: the pure update (so the class and functional paths are the same operations, and
+   * any hyperparameter may be a tensor), then each param and momentum buffer takes its new value by
+   * rebinding (the storage earlier graphs saved stays as it was).
+   */
+  #differentiableStep(group: SGDParamGroup, params: Tensor[], grads: Tensor[], buffers: Array<Tensor | null>): void {
+    const next = sgdUpdatePure(params, grads, buffers.map((momentumBuffer) => ({ momentumBuffer })), {
+      lr: group.lr,
+      momentum: group.momentum as number | Tensor,
+      dampening: group.dampening as number | Tensor,
+      weightDecay: group.weightDecay as number | Tensor,
+      nesterov: group.nesterov,
+      maximize: group.maximize,
+    });
+    params.forEach((p, i) => {
+      const value = next.params[i]!.dtype === p.dtype ? next.params[i]! : next.params[i]!.to(p.dtype);
+      if (p.base === null) p.rebind(value);
+      else p.copy_(value);
+      const buf = next.states[i]!.momentumBuffer;
+      if (buf === null) return;
+      const st = this.state.get(p) ?? {};
+      st.momentumBuffer = buf;
+      this.state.set(p, st);
+    });
+  }
+
   /** One SGD step for every group (see {@link sgdUpdate}). */
   protected updateGroups(): void {
     for (const group of this.paramGroups) {
@@ -118,11 +153,16 @@ export class SGD extends Optimizer<SGDParamGroup> {
       if (params.length === 0) continue;
       const useMomentum = group.momentum !== 0;
       const buffers = params.map((p) => (useMomentum ? ((this.state.get(p)?.momentumBuffer as Tensor | undefined) ?? null) : null));
+      if (this.defaults.differentiable === true) {
+        this.#differentiableStep(group, params, grads, buffers);
+        continue;
+      }
+      // Tensor momentum, dampening and weightDecay are only accepted with differentiable: true.
       sgdUpdate(params, grads, buffers, {
         lr: group.lr,
-        momentum: group.momentum,
-        dampening: group.dampening,
-        weightDecay: group.weightDecay,
+        momentum: group.momentum as number,
+        dampening: group.dampening as number,
+        weightDecay: group.weightDecay as number,
         nesterov: group.nesterov,
         maximize: group.maximize,
         foreach: group.foreach === true,

@@ -5,6 +5,7 @@
  */
 
 import { Tensor, describe, formatShape, noGrad, type DType } from "@tapegrad/core";
+import { setOwnField } from "@tapegrad/core/internal";
 
 /**
  * An optimizer's state as a plain object (PyTorch's layout with camelCase keys).
@@ -55,7 +56,7 @@ export function deepCopy(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(deepCopy);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = deepCopy(v);
+    for (const [k, v] of Object.entries(value)) setOwnField(out, k, deepCopy(v));
     return out;
   }
   return value;
@@ -79,7 +80,7 @@ export function castStateValue(param: Tensor, value: unknown, key?: string): unk
   if (Array.isArray(value)) return value.map((v) => castStateValue(param, v));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = castStateValue(param, v, k);
+    for (const [k, v] of Object.entries(value)) setOwnField(out, k, castStateValue(param, v, k));
     return out;
   }
   return value;
@@ -104,7 +105,7 @@ export function packStateDict(
   let start = 0;
   const paramGroups = groups.map((group) => {
     const packed: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(group)) if (k !== "params") packed[k] = v;
+    for (const [k, v] of Object.entries(group)) if (k !== "params") setOwnField(packed, k, v);
     const local = new Map<Tensor, number>();
     group.params.forEach((p, i) => local.set(p, start + i));
     for (const [p, id] of local) if (!mapping.has(p)) mapping.set(p, id);
@@ -190,7 +191,7 @@ export function parseStateDict(sd: unknown, groupSizes: readonly number[], where
       }
       positions.set(id, [gi, i]);
     });
-    if ("paramNames" in group && group.paramNames !== undefined) {
+    if (Object.hasOwn(group, "paramNames") && group.paramNames !== undefined) {
       const names = group.paramNames;
       if (!Array.isArray(names) || names.length !== ids.length || names.some((n) => typeof n !== "string")) {
         throw new TypeError(

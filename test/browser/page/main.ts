@@ -1,10 +1,16 @@
 // The browser test's page script: `window.train(options)` runs one training in a new Worker,
 // `window.trainHere(options)` on the page's main thread.
-import { setKernelThreads, startKernelThreads } from "@tapegrad/core";
+import { getKernelThreads, setKernelThreads, startKernelThreads } from "@tapegrad/core";
 import { type TrainOptions, type TrainReport, trainWarm } from "../train-mlp.js";
 
-/** What a training in the page reports: whether the context was cross-origin isolated, what startKernelThreads gave, the run. */
-export type TrainReply = { ok: true; isolated: boolean; started: number; report: TrainReport } | { ok: false; error: string };
+/**
+ * What a training in the page reports: whether the context was cross-origin isolated,
+ * getKernelThreads() before anything ran, the run before startKernelThreads (with `startLate`),
+ * what startKernelThreads gave, the run.
+ */
+export type TrainReply =
+  | { ok: true; isolated: boolean; threadsBefore: number; beforeStart?: TrainReport; started: number; report: TrainReport }
+  | { ok: false; error: string };
 
 /** The functions this script puts on `window`. */
 export interface TestPage {
@@ -27,6 +33,7 @@ page.train = (options) =>
 
 page.trainHere = async (options) => {
   setKernelThreads(options.threads);
+  const threadsBefore = getKernelThreads();
   const started = await startKernelThreads();
-  return { ok: true, isolated: crossOriginIsolated, started, report: trainWarm(options) };
+  return { ok: true, isolated: crossOriginIsolated, threadsBefore, started, report: trainWarm(options) };
 };

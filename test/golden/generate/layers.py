@@ -290,20 +290,28 @@ def module_case(name, module, ctor, inputs, call, hvp=False):
     diff_names = [n for n, _, rg in inputs if rg]
     params = list(module.named_parameters())
     xs = [ts[n] for n in diff_names] + [p_ for _, p_ in params]
-    gs = torch.autograd.grad(outs, xs, ups, allow_unused=True)
+    gs = torch.autograd.grad(outs, xs, ups, allow_unused=True, create_graph=hvp)
     names = diff_names + [n for n, _ in params]
-    cases.append({"name": name, "kind": "module", "module": type(module).__name__, "ctor": ctor,
-                  "state": {k: enc(v) for k, v in module.state_dict().items()},
-                  "inputs": [enc_input(n, t, rg) for n, t, rg in inputs],
-                  "outputs": [enc(o) for o in outs], "upstreams": [enc(u) for u in ups],
-                  "grads": {n: (enc(g) if g is not None else None) for n, g in zip(names, gs)}})
+    case = {"name": name, "kind": "module", "module": type(module).__name__, "ctor": ctor,
+            "state": {k: enc(v) for k, v in module.state_dict().items()},
+            "inputs": [enc_input(n, t, rg) for n, t, rg in inputs],
+            "outputs": [enc(o) for o in outs], "upstreams": [enc(u) for u in ups],
+            "grads": {n: (enc(g) if g is not None else None) for n, g in zip(names, gs)}}
+    if hvp:
+        # Hessian-vector product of <outputs, upstreams> along random directions of every input and parameter.
+        vs = [randn(*x.shape) for x in xs]
+        total = sum((g * v).sum() for g, v in zip(gs, vs) if g is not None)
+        hs = torch.autograd.grad(total, xs, allow_unused=True)
+        case["hvp"] = {"vectors": {n: enc(v) for n, v in zip(names, vs)},
+                       "values": {n: (enc(h) if h is not None else enc(torch.zeros_like(x))) for n, h, x in zip(names, hs, xs)}}
+    cases.append(case)
 
 
 E, H = 6, 2
 mha = torch.nn.MultiheadAttention(E, H)
 module_case("mha_default_seq_first", mha, {"embed_dim": E, "num_heads": H},
             [("query", randn(4, 2, E), True), ("key", randn(5, 2, E), True), ("value", randn(5, 2, E), True)],
-            lambda m, t: m(t["query"], t["key"], t["value"]))
+            lambda m, t: m(t["query"], t["key"], t["value"]), hvp=True)
 mha_bf = torch.nn.MultiheadAttention(E, H, batch_first=True)
 kpm = torch.tensor([[False, False, False, True, True], [False, False, False, False, False]])
 module_case("mha_batch_first_key_padding_per_head", mha_bf, {"embed_dim": E, "num_heads": H, "batch_first": True},
@@ -314,7 +322,7 @@ mha_self = torch.nn.MultiheadAttention(E, 3, batch_first=True, bias=False)
 x_self = randn(2, 4, E)
 module_case("mha_self_causal_bool_mask_no_bias", mha_self, {"embed_dim": E, "num_heads": 3, "batch_first": True, "bias": False},
             [("x", x_self, True), ("attn_mask", causal_bool, False)],
-            lambda m, t: m(t["x"], t["x"], t["x"], attn_mask=t["attn_mask"]))
+            lambda m, t: m(t["x"], t["x"], t["x"], attn_mask=t["attn_mask"]), hvp=True)
 mha_float = torch.nn.MultiheadAttention(E, H)
 module_case("mha_float_mask_3d_no_weights", mha_float, {"embed_dim": E, "num_heads": H},
             [("query", randn(3, 2, E), True), ("key", randn(4, 2, E), True), ("value", randn(4, 2, E), True), ("attn_mask", randn(2 * H, 3, 4), True)],
@@ -332,7 +340,7 @@ for norm_first in (False, True):
         module_case(f"encoder_layer_norm_first_{norm_first}_{act}", layer,
                     {"d_model": E, "nhead": H, "dim_feedforward": 8, "dropout": 0.0, "activation": act, "batch_first": True, "norm_first": norm_first},
                     [("src", randn(2, 4, E), True), ("src_mask", causal_bool, False)],
-                    lambda m, t: m(t["src"], src_mask=t["src_mask"]))
+                    lambda m, t: m(t["src"], src_mask=t["src_mask"]), hvp=norm_first)
 module_case("encoder_layer_seq_first_key_padding", torch.nn.TransformerEncoderLayer(E, H, dim_feedforward=5, dropout=0.0),
             {"d_model": E, "nhead": H, "dim_feedforward": 5, "dropout": 0.0},
             [("src", randn(5, 2, E), True), ("src_key_padding_mask", kpm, False)],

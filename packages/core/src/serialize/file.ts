@@ -5,6 +5,8 @@
  */
 import { describe } from "../describe.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./bytes.js";
+import { crc32 } from "./crc32.js";
+import { utf8Encode } from "./safetensors.js";
 
 /** The parts of `node:fs` this module uses. */
 interface NodeFs {
@@ -15,6 +17,7 @@ interface NodeFs {
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   readFileSync(path: string): Uint8Array;
+  readdirSync(path: string): string[];
 }
 
 interface NodePath {
@@ -27,14 +30,25 @@ interface NodeCrypto {
   randomBytes(size: number): { toString(encoding: "hex"): string };
 }
 
+interface NodeOs {
+  hostname(): string;
+}
+
 interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
+  pid: number;
+  kill(pid: number, signal: number): boolean;
 }
 
 /**
  * Write a checkpoint (see `toBytes` for what it can hold) to `path` atomically: the bytes go to
  * a temporary file in the same folder, which is flushed to disk and then renamed over `path`. A
  * failure at any point removes the temporary file and leaves an existing `path` untouched.
+ *
+ * The temporary file is `.<name>.<host>-<pid>-<random>.tmp` (`<host>`: 8 hex digits of the
+ * machine's host name). A writer killed mid-save cannot remove its own; the next `save` to the same
+ * path removes every temporary file of that path whose writer was on this machine and no longer
+ * runs (temporaries of other paths, of live processes and of other machines are left alone).
  * @param obj the value to store, e.g. `{ model: model.stateDict(), optimizer: opt.stateDict() }`.
  * @param path the file to create or replace (`.safetensors` by convention).
  * @throws TypeError for a value that cannot be stored (the message names its path) or a bad `path`.
@@ -48,7 +62,11 @@ export function save(obj: unknown, path: string): void {
   const bytes = encodeCheckpoint(obj, "save");
   const node = nodeModules("save");
   const fs = node.fs;
-  const temp = node.path.join(node.path.dirname(path), `.${node.path.basename(path)}.${node.crypto.randomBytes(6).toString("hex")}.tmp`);
+  const dir = node.path.dirname(path);
+  const base = node.path.basename(path);
+  const host = hostTag(node.os);
+  removeStaleTemporaries(node, dir, base, host);
+  const temp = node.path.join(dir, `.${base}.${host}-${node.process.pid}-${node.crypto.randomBytes(6).toString("hex")}.tmp`);
   let fd = -1;
   let created = false;
   try {
@@ -102,7 +120,54 @@ function checkPath(path: unknown, where: string): void {
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string, got ${describe(path)}`);
 }
 
-function nodeModules(where: string): { fs: NodeFs; path: NodePath; crypto: NodeCrypto } {
+/** 8 hex digits naming this machine in temporary file names. */
+function hostTag(os: NodeOs): string {
+  return crc32(utf8Encode(os.hostname())).toString(16).padStart(8, "0");
+}
+
+/**
+ * Remove the temporary files an earlier `save` to `<dir>/<base>` left behind when its process was
+ * killed: names `.<base>.<host>-<pid>-<12 hex>.tmp` with this machine's host tag and a pid that no
+ * longer runs (signal 0 fails with ESRCH). Best effort: a folder that cannot be listed, or a file
+ * that is already gone, is skipped.
+ */
+function removeStaleTemporaries(node: NodeModules, dir: string, base: string, host: string): void {
+  let names: string[];
+  try {
+    names = node.fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.${host}-`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const match = /^([1-9][0-9]*)-[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === node.process.pid || isRunning(node.process, pid)) continue;
+    ignoreErrors(() => node.fs.unlinkSync(node.path.join(dir, name)));
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+function isRunning(process: NodeProcess, pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code !== "ESRCH";
+  }
+}
+
+interface NodeModules {
+  fs: NodeFs;
+  path: NodePath;
+  crypto: NodeCrypto;
+  os: NodeOs;
+  process: NodeProcess;
+}
+
+function nodeModules(where: string): NodeModules {
   const process = (globalThis as { process?: NodeProcess }).process;
   if (typeof process?.getBuiltinModule !== "function") {
     throw new Error(`${where}: needs the Node.js file system (Node >= 20.16); in a browser use toBytes/fromBytes instead`);
@@ -111,6 +176,8 @@ function nodeModules(where: string): { fs: NodeFs; path: NodePath; crypto: NodeC
     fs: process.getBuiltinModule("node:fs") as NodeFs,
     path: process.getBuiltinModule("node:path") as NodePath,
     crypto: process.getBuiltinModule("node:crypto") as NodeCrypto,
+    os: process.getBuiltinModule("node:os") as NodeOs,
+    process,
   };
 }
 

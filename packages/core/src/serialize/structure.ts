@@ -6,11 +6,16 @@
  * `{"$tensor": name}`, `{"$number": "NaN" | "Infinity" | "-Infinity" | "-0"}` and `{"$undefined": true}`
  * (optimizer groups hold `foreach: undefined`, PyTorch's `None`). Object keys that
  * start with `$` get one more `$` so they can never be mistaken for a tag.
+ *
+ * Both directions refuse trees nested deeper than `MAX_STATE_DEPTH` (1000) arrays and objects
+ * and the keys `__proto__`, `constructor` and `prototype`, so a forged checkpoint can neither
+ * exhaust the call stack nor reach a prototype.
  * @module
  */
 import { describe } from "../describe.js";
 import { Tensor } from "../tensor.js";
 import { METADATA_KEY } from "./safetensors.js";
+import { MAX_STATE_DEPTH, isForbiddenKey, renderStatePath, setOwnField } from "./state-tree.js";
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -42,9 +47,9 @@ export function encodeStructure(value: unknown, where: string): EncodedStructure
   const ancestors = new Set<object>();
   const path: Array<string | number> = [];
 
+  const render = (): string => renderStatePath(path);
   const reject = (what: string): never => {
-    const at = path.length === 0 ? "the root" : JSON.stringify(path.join("."));
-    throw new TypeError(`${where}: unsupported value at ${at}: ${what}`);
+    throw new TypeError(`${where}: unsupported value at ${render()}: ${what}`);
   };
 
   const nameFor = (tensor: Tensor): string => {
@@ -81,6 +86,9 @@ export function encodeStructure(value: unknown, where: string): EncodedStructure
     if (x instanceof Tensor) return { $tensor: names.get(x) ?? nameFor(x) };
     const object = x as object;
     if (ancestors.has(object)) return reject("a cyclic reference (the value contains itself)");
+    if (ancestors.size >= MAX_STATE_DEPTH) {
+      throw new RangeError(`${where}: the value is nested deeper than ${MAX_STATE_DEPTH} levels (at ${render()})`);
+    }
     const proto = Object.getPrototypeOf(object) as unknown;
     const isArray = Array.isArray(object) && proto === Array.prototype;
     if (!isArray && proto !== Object.prototype && proto !== null) {
@@ -102,6 +110,7 @@ export function encodeStructure(value: unknown, where: string): EncodedStructure
     } else {
       const fields: { [key: string]: Json } = {};
       for (const key of Object.keys(object)) {
+        if (isForbiddenKey(key)) reject(`the forbidden key ${JSON.stringify(key)} (it could not be loaded back)`);
         path.push(key);
         defineField(fields, key.startsWith("$") ? `$${key}` : key, visit((object as Record<string, unknown>)[key]));
         path.pop();
@@ -130,10 +139,11 @@ export function decodeStructure(structure: unknown, tensors: ReadonlyMap<string,
   const { root, requiresGrad } = structure as { root: unknown; requiresGrad: unknown[] };
   const referenced = new Set<string>();
   const path: Array<string | number> = [];
-  const at = (): string => (path.length === 0 ? "the root" : JSON.stringify(path.join(".")));
+  const at = (): string => renderStatePath(path);
 
   const visit = (x: unknown): unknown => {
     if (x === null || typeof x === "boolean" || typeof x === "string" || typeof x === "number") return x;
+    if (path.length >= MAX_STATE_DEPTH) return corrupt(`the structure is nested deeper than ${MAX_STATE_DEPTH} levels (at ${at()})`);
     if (Array.isArray(x)) {
       return x.map((item, i) => {
         path.push(i);
@@ -165,6 +175,7 @@ export function decodeStructure(structure: unknown, tensors: ReadonlyMap<string,
     for (const key of keys) {
       if (key.startsWith("$") && !key.startsWith("$$")) return corrupt(`unknown tag ${JSON.stringify(key)} at ${at()}`);
       const original = key.startsWith("$") ? key.slice(1) : key;
+      if (isForbiddenKey(original)) return corrupt(`the structure has the forbidden key ${JSON.stringify(original)} at ${at()}`);
       path.push(original);
       defineField(out, original, visit(x[key]));
       path.pop();
@@ -185,9 +196,7 @@ export function decodeStructure(structure: unknown, tensors: ReadonlyMap<string,
 }
 
 /** Set an own enumerable field; plain assignment would treat a `"__proto__"` key as the prototype. */
-function defineField(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
+const defineField = setOwnField;
 
 function isPlainRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);

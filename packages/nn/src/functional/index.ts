@@ -9,6 +9,8 @@ export {
   relu, tanh, sigmoid, logSigmoid, gelu, softmax, logSoftmax, silu, leakyRelu, elu, softplus, hardtanh, relu6, mish, type GeluOptions,
 } from "./activations.js";
 export { linear } from "./linear.js";
+export { conv1d, conv2d, type ConvOptions } from "./conv.js";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from "./pooling.js";
 export { dropout } from "./dropout.js";
 export { oneHot } from "./one-hot.js";
 export {

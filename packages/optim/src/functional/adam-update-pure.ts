@@ -3,11 +3,12 @@
  * differentiating through unrolled optimizer steps.
  * @module
  */
-import { Tensor, getDefaultDtype, maximum, scalar, zerosLike } from "@tapegrad/core";
+import { Tensor, div, getDefaultDtype, maximum, mul, pow, scalar, sub, zerosLike } from "@tapegrad/core";
 import { type AdamUpdateOptions } from "./adam-update.js";
 import { resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
+import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
 
 /** One parameter's Adam state for {@link adamUpdatePure} (the keys of `Adam`'s `opt.state.get(p)`). */
 export interface AdamParamState {
@@ -34,12 +35,40 @@ export function adamInitState(param: Tensor, options: { amsgrad?: boolean } = {}
   return state;
 }
 
-function checkOptions(where: string, o: AdamUpdateOptions): void {
-  checkPureOptions(where, o, ["eps", "weightDecay"], ["amsgrad", "maximize"]);
-  for (const key of ["beta1", "beta2"] as const) {
-    const v = o[key];
-    if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new RangeError(`${where}: ${key} must be a number in [0, 1), got ${String(v)}`);
-  }
+/**
+ * Options of {@link adamUpdatePure}: those of {@link AdamUpdateOptions}, where `beta1`, `beta2`, `eps`
+ * and `weightDecay` may also be 1-element tensors (on the tape, to differentiate with respect to them).
+ */
+export interface AdamPureOptions extends Omit<AdamUpdateOptions, "beta1" | "beta2" | "eps" | "weightDecay"> {
+  /** Decay rate of the first moment, in [0, 1). */
+  beta1: TensorHyperparameter;
+  /** Decay rate of the second moment, in [0, 1). */
+  beta2: TensorHyperparameter;
+  /** Added to the denominator for numerical stability. */
+  eps: TensorHyperparameter;
+  /** L2 penalty (Adam) or decoupled decay rate (AdamW); a tensor always takes part. */
+  weightDecay: TensorHyperparameter;
+}
+
+function checkOptions(where: string, o: AdamPureOptions): Record<"beta1" | "beta2" | "eps" | "weightDecay", TensorHyperparameter> {
+  checkPureOptions(where, o, [], ["amsgrad", "maximize"]);
+  return {
+    eps: checkHyperparameter(where, "eps", o.eps, 0),
+    weightDecay: checkHyperparameter(where, "weightDecay", o.weightDecay, 0),
+    beta1: checkBeta(where, "beta1", o.beta1),
+    beta2: checkBeta(where, "beta2", o.beta2),
+  };
+}
+
+function checkBeta(where: string, key: string, v: unknown): TensorHyperparameter {
+  if (v instanceof Tensor) return checkHyperparameter(where, key, v, 0, 1, true);
+  if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new RangeError(`${where}: ${key} must be a number in [0, 1), got ${String(v)}`);
+  return v;
+}
+
+/** `1 - beta ** step`, in double for a number beta (as before), in tensor ops for a tensor. */
+function biasCorrection(beta: TensorHyperparameter, step: number): TensorHyperparameter {
+  return typeof beta === "number" ? 1 - beta ** step : sub(1, pow(beta, step));
 }
 
 /**
@@ -76,10 +105,10 @@ export function adamUpdatePure(
   params: readonly Tensor[],
   grads: ReadonlyArray<Tensor | null>,
   states: readonly AdamParamState[],
-  options: AdamUpdateOptions,
+  options: AdamPureOptions,
 ): { params: Tensor[]; states: AdamParamState[] } {
   const where = "adamUpdatePure";
-  checkOptions(where, options);
+  const { beta1, beta2, eps, weightDecay } = checkOptions(where, options);
   checkPureLists(where, params, grads, states, (s, i) => {
     const st = s as Partial<AdamParamState>;
     checkStepState(where, st.step, i);
@@ -88,23 +117,25 @@ export function adamUpdatePure(
     return list;
   });
   const lr = resolveLr(options.lr, where);
-  const { beta1, beta2, eps, weightDecay } = options;
   return stepEach(params, grads, states, options.maximize, (p0, g0, s) => {
     let p = p0;
     let g = g0;
     const stepT = s.step.add(1);
-    if (weightDecay !== 0) {
-      if (options.decoupledWeightDecay === true) p = typeof lr === "number" ? p.mul(1 - lr * weightDecay) : p.mul(lr.mul(weightDecay).neg().add(1));
-      else g = g.add(p, { alpha: weightDecay });
+    if (!isOff(weightDecay)) {
+      if (options.decoupledWeightDecay === true) {
+        if (typeof lr === "number" && typeof weightDecay === "number") p = p.mul(1 - lr * weightDecay);
+        else p = typeof lr === "number" ? p.mul(sub(1, mul(lr, weightDecay))) : p.mul(lr.mul(weightDecay).neg().add(1));
+      } else g = addScaled(g, p, weightDecay);
     }
     // lerp(m, g, w) as the in-place lerp_ evaluates it (PyTorch's formula for accuracy near w = 1).
-    const w = 1 - beta1;
+    const w = oneMinus(beta1);
     const diff = g.sub(s.expAvg);
-    const expAvg = w < 0.5 ? s.expAvg.add(diff.mul(w)) : g.sub(diff.mul(1 - w));
-    const expAvgSq = s.expAvgSq.mul(beta2).add(g.mul(g), { alpha: 1 - beta2 });
+    const expAvg = valueOf(w) < 0.5 ? s.expAvg.add(diff.mul(w)) : g.sub(diff.mul(oneMinus(w)));
+    const expAvgSq = addScaled(scaled(s.expAvgSq, beta2), g.mul(g), oneMinus(beta2));
     const step = stepT.item();
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const biasCorrection1 = biasCorrection(beta1, step);
+    const bc2 = biasCorrection(beta2, step);
+    const biasCorrection2Sqrt = typeof bc2 === "number" ? Math.sqrt(bc2) : bc2.sqrt();
     const next: AdamParamState = { step: stepT, expAvg, expAvgSq };
     let second = expAvgSq;
     if (options.amsgrad) {
@@ -112,7 +143,10 @@ export function adamUpdatePure(
       second = next.maxExpAvgSq;
     }
     const denom = second.sqrt().div(biasCorrection2Sqrt).add(eps);
-    const param = typeof lr === "number" ? p.add(expAvg.div(denom), { alpha: -(lr / biasCorrection1) }) : p.sub(expAvg.div(denom).mul(lr.div(biasCorrection1)));
+    const param =
+      typeof lr === "number" && typeof biasCorrection1 === "number"
+        ? p.add(expAvg.div(denom), { alpha: -(lr / biasCorrection1) })
+        : p.sub(expAvg.div(denom).mul(div(lr, biasCorrection1)));
     return { param, state: next };
   });
 }

@@ -6,7 +6,7 @@
 import type { Tensor } from "@tapegrad/core";
 
 /**
- * @internal apply `step(param, g, state)` to every parameter with a gradient (`g` negated first when
+ * @internal apply `step(param, g, state, index)` to every parameter with a gradient (`g` negated first when
  * `maximize`); parameters with a `null` gradient keep their objects.
  */
 export function stepEach<S>(
@@ -14,7 +14,7 @@ export function stepEach<S>(
   grads: ReadonlyArray<Tensor | null>,
   states: readonly S[],
   maximize: boolean,
-  step: (param: Tensor, g: Tensor, state: S) => { param: Tensor; state: S },
+  step: (param: Tensor, g: Tensor, state: S, index: number) => { param: Tensor; state: S },
 ): { params: Tensor[]; states: S[] } {
   const outParams: Tensor[] = [];
   const outStates: S[] = [];
@@ -25,7 +25,7 @@ export function stepEach<S>(
       outStates.push(states[i]!);
       continue;
     }
-    const next = step(params[i]!, maximize ? g.neg() : g, states[i]!);
+    const next = step(params[i]!, maximize ? g.neg() : g, states[i]!, i);
     outParams.push(next.param);
     outStates.push(next.state);
   }

@@ -3,10 +3,11 @@
  * differentiating through unrolled optimizer steps.
  * @module
  */
-import { Tensor, isDual, isGradEnabled } from "@tapegrad/core";
+import { Tensor, broadcastShapes, isDual, isGradEnabled } from "@tapegrad/core";
 import { type SgdUpdateOptions, resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
+import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
 
 /** One parameter's SGD state for {@link sgdUpdatePure}: the momentum buffer, `null` before the first step (or without momentum). */
 export interface SgdParamState {
@@ -14,18 +15,79 @@ export interface SgdParamState {
   momentumBuffer: Tensor | null;
 }
 
-function checkOptions(where: string, o: SgdUpdateOptions): void {
-  checkPureOptions(where, o, ["momentum", "dampening", "weightDecay"], ["nesterov", "maximize"]);
-  if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-    throw new RangeError(`${where}: Nesterov momentum requires a momentum and zero dampening (momentum ${o.momentum}, dampening ${o.dampening})`);
+/**
+ * Options of {@link sgdUpdatePure}: those of {@link SgdUpdateOptions}, where every hyperparameter may
+ * also be a 1-element tensor (on the tape, to differentiate with respect to it), and `lr` may be
+ * per parameter or elementwise (Meta-SGD).
+ */
+export interface SgdPureOptions extends Omit<SgdUpdateOptions, "lr" | "momentum" | "dampening" | "weightDecay"> {
+  /**
+   * Learning rate: a number or 1-element tensor for every parameter; a tensor of any shape that
+   * broadcasts to every parameter's shape (an elementwise learning rate, always used as a tensor); or
+   * an array with one number or tensor (1-element or broadcasting to that parameter) per parameter.
+   */
+  lr: number | Tensor | ReadonlyArray<number | Tensor>;
+  /** Momentum factor (0 disables the buffer; a tensor always keeps it, so that it has a derivative). */
+  momentum: TensorHyperparameter;
+  /** Dampening of the gradient added to the momentum buffer. */
+  dampening: TensorHyperparameter;
+  /** L2 penalty added to the gradient: `g + weightDecay * p` (a tensor always adds it). */
+  weightDecay: TensorHyperparameter;
+}
+
+interface Checked {
+  momentum: TensorHyperparameter;
+  dampening: TensorHyperparameter;
+  weightDecay: TensorHyperparameter;
+}
+
+function checkOptions(where: string, o: SgdPureOptions): Checked {
+  checkPureOptions(where, o, [], ["nesterov", "maximize"]);
+  const checked = {
+    momentum: checkHyperparameter(where, "momentum", o.momentum, 0),
+    dampening: checkHyperparameter(where, "dampening", o.dampening, 0),
+    weightDecay: checkHyperparameter(where, "weightDecay", o.weightDecay, 0),
+  };
+  const momentum = valueOf(checked.momentum);
+  const dampening = valueOf(checked.dampening);
+  if (o.nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new RangeError(`${where}: Nesterov momentum requires a momentum and zero dampening (momentum ${momentum}, dampening ${dampening})`);
   }
+  return checked;
+}
+
+/** The lr each parameter uses: a number or 0-dim tensor (see {@link resolveLr}), or an elementwise tensor. */
+function lrPerParam(where: string, lr: SgdPureOptions["lr"], params: readonly Tensor[]): Array<number | Tensor> {
+  const one = (value: unknown, i: number, label: string): number | Tensor => {
+    if (value instanceof Tensor && value.numel() !== 1) {
+      if (!value.isFloatingPoint()) throw new TypeError(`${where}: ${label} must be a float tensor, got ${value.dtype}`);
+      const p = params[i]!;
+      let ok = false;
+      try {
+        const shape = broadcastShapes(value.shape, p.shape, where);
+        ok = shape.length === p.shape.length && shape.every((d, k) => d === p.shape[k]);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new RangeError(`${where}: ${label} of shape [${value.shape.join(",")}] does not broadcast to params[${i}] of shape [${p.shape.join(",")}]`);
+      return value;
+    }
+    return resolveLr(value as number | Tensor, where);
+  };
+  if (Array.isArray(lr)) {
+    if (lr.length !== params.length) throw new RangeError(`${where}: lr has ${lr.length} entries but params has ${params.length}`);
+    return lr.map((v, i) => one(v, i, `lr[${i}]`));
+  }
+  return params.map((_, i) => one(lr, i, "lr"));
 }
 
 /**
  * One SGD step without mutation: the same operations and values as the single-tensor path of
  * {@link sgdUpdate} (and `SGD` with `differentiable: true`), but every result is a new tensor, so
  * the step can be unrolled and differentiated (each op is recorded when grad mode is on), also with
- * respect to a tensor `lr` that requires grad.
+ * respect to a tensor `lr`, `momentum`, `dampening` or `weightDecay` that requires grad, and with
+ * per-parameter or elementwise learning rates (Meta-SGD). With number hyperparameters the
+ * operations are exactly those of `SGD`.
  *
  * ```
  * g = maximize ? -grad : grad
@@ -43,21 +105,22 @@ function checkOptions(where: string, o: SgdUpdateOptions): void {
  * @param states one {@link SgdParamState} per parameter (`{ momentumBuffer: null }` initially).
  * @param options one group's hyperparameters (`foreach` must not be true).
  * @returns `{ params, states }`, parallel to the inputs.
- * @throws TypeError/RangeError for lists of different lengths, mismatched shapes or dtypes, or invalid hyperparameters.
+ * @throws TypeError/RangeError for lists of different lengths, mismatched shapes or dtypes, invalid
+ *   hyperparameters, or an lr that does not broadcast to its parameter.
  * @example
  * let params = [w0], states = [{ momentumBuffer: null }];
  * const [g] = grad([loss(params[0])], params, { createGraph: true });
  * ({ params, states } = sgdUpdatePure(params, [g], states,
- *   { lr, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }));
+ *   { lr, momentum: 0.9, dampening: 0, weightDecay: tensor(1e-3, { requiresGrad: true }), nesterov: false, maximize: false }));
  */
 export function sgdUpdatePure(
   params: readonly Tensor[],
   grads: ReadonlyArray<Tensor | null>,
   states: readonly SgdParamState[],
-  options: SgdUpdateOptions,
+  options: SgdPureOptions,
 ): { params: Tensor[]; states: SgdParamState[] } {
   const where = "sgdUpdatePure";
-  checkOptions(where, options);
+  const { momentum, dampening, weightDecay } = checkOptions(where, options);
   checkPureLists(where, params, grads, states, (s, i) => {
     const buf = (s as Partial<SgdParamState>).momentumBuffer;
     if (buf === undefined || (buf !== null && !(buf instanceof Tensor))) {
@@ -65,13 +128,14 @@ export function sgdUpdatePure(
     }
     return buf === null ? [] : [["states.momentumBuffer", buf]];
   });
-  const lr = resolveLr(options.lr, where);
-  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
-    let g = options.weightDecay !== 0 ? g0.add(p, { alpha: options.weightDecay }) : g0;
+  const lrs = lrPerParam(where, options.lr, params);
+  return stepEach(params, grads, states, options.maximize, (p, g0, s, i) => {
+    const lr = lrs[i]!;
+    let g = isOff(weightDecay) ? g0 : addScaled(g0, p, weightDecay);
     let buf: Tensor | null = s.momentumBuffer;
-    if (options.momentum !== 0) {
-      buf = buf === null ? (isGradEnabled() || isDual(g) ? g.clone() : g.detach().clone()) : buf.mul(options.momentum).add(g, { alpha: 1 - options.dampening });
-      g = options.nesterov ? g.add(buf, { alpha: options.momentum }) : buf;
+    if (!isOff(momentum)) {
+      buf = buf === null ? (isGradEnabled() || isDual(g) ? g.clone() : g.detach().clone()) : addScaled(scaled(buf, momentum), g, oneMinus(dampening));
+      g = options.nesterov ? addScaled(g, buf, momentum) : buf;
     }
     return { param: typeof lr === "number" ? p.add(g, { alpha: -lr }) : p.sub(g.mul(lr)), state: { momentumBuffer: buf } };
   });

@@ -8,8 +8,10 @@
  * 10% slower per step than 32768). With threads they are staged whole, then updated in parallel.
  * @module
  */
-import { type Tensor, getKernelBackend, getKernelThreads, pinStorage } from "@tapegrad/core";
-import { type KernelModule, Placer, ScratchBlock, instantiateKernel, kernelAddress, kernelHeapF32, runParallel } from "@tapegrad/core/internal";
+import { type Tensor, getKernelBackend, pinStorage } from "@tapegrad/core";
+import {
+  type KernelModule, Placer, ScratchBlock, instantiateKernel, kernelAddress, kernelHeapF32, kernelSplitThreads, runParallel,
+} from "@tapegrad/core/internal";
 import { asgdWasmBase64, asgdWasmUnsharedBase64 } from "./wasm/asgd.generated.js";
 
 interface AsgdExports {
@@ -134,7 +136,7 @@ function update(
 ): number {
   const total = n - (n % 8);
   const run = (args: readonly number[]): void => (m.exports[name] as (...a: number[]) => void)(...args);
-  const threads = total >= MIN_THREADED_ELEMENTS ? getKernelThreads() : 1;
+  const threads = total >= MIN_THREADED_ELEMENTS ? kernelSplitThreads() : 1;
   const pinned = [kernelAddress(p), kernelAddress(g), kernelAddress(ax)];
   if (threads === 1 && pinned.includes(null)) return chunked(run, scalars, p, po, g, go, ax, axo, total, readAx);
   // Addresses of the operands: in place when pinned, else staged whole into scratch.

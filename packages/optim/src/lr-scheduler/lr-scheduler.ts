@@ -6,6 +6,7 @@
 import { Tensor, noGrad } from "@tapegrad/core";
 import { Optimizer, type ParamGroup } from "../optimizer.js";
 import { checkOptionKeys } from "../optimizer-checks.js";
+import { checkStateTree } from "@tapegrad/core/internal";
 import { describeValue, isPlainObject } from "../state-dict.js";
 
 /** Receives the warnings of lr schedulers (default: `console.warn`). */
@@ -121,7 +122,10 @@ export function checkNumberList(value: unknown, name: string, where: string, n?:
  *
  * Learning rates are numbers. A group lr given as a 1-element Tensor keeps its identity: the
  * scheduler writes the new value into it with `fill_` (computed in double, rounded to the tensor's
- * dtype), while `initialLr` is a separate copy and `baseLrs`/`getLastLr()` hold numbers.
+ * dtype), while `initialLr` is a separate copy and `baseLrs`/`getLastLr()` hold numbers. So a
+ * scheduler cannot keep the tape: a tensor lr that requires grad gets number values, not a history.
+ * For a learnable schedule (a learnable warm-up scale), compute each step's lr as a tensor
+ * expression and pass it to a pure update (docs/hypergradients.md, "Hyperparameters as tensors").
  *
  * With `ASGD`: it reads the group lr only at the end of its step, to compute the eta of the
  * next update, so a scheduled lr reaches the parameters one step late (the eta used by step k + 1
@@ -327,7 +331,9 @@ export abstract class LRScheduler {
 
   /**
    * Restore a state from {@link LRScheduler.stateDict}. Every key must be present and valid (no
-   * unknown keys); nothing changes unless all of them are. The optimizer's lrs are not touched:
+   * unknown keys, `baseLrs` and `lastLr` with one entry per param group of the optimizer, no
+   * `__proto__`/`constructor`/`prototype` key, no cycle, at most 1000 levels of nesting); nothing
+   * changes unless all of them are. The optimizer's lrs are not touched:
    * load the optimizer's state dict too (after this one).
    * @throws TypeError/Error naming the offending key.
    */
@@ -338,15 +344,17 @@ export abstract class LRScheduler {
   /** @internal validate a state dict and return the function that applies it. */
   prepareLoad(stateDict: unknown, where: string): () => void {
     if (!isPlainObject(stateDict)) throw new TypeError(`${where}: the state dict must be an object, got ${describeValue(stateDict)}`);
+    checkStateTree(stateDict, where);
     const known = [...Object.keys(this.hyperparameters()), "baseLrs", "lastEpoch", "stepCount", "lastLr"];
     for (const key of known) {
-      if (!(key in stateDict)) throw new Error(`${where}: the state dict has no "${key}"`);
+      if (!Object.hasOwn(stateDict, key)) throw new Error(`${where}: the state dict has no "${key}"`);
     }
     for (const key of Object.keys(stateDict)) {
       if (!known.includes(key)) throw new Error(`${where}: unexpected key "${key}" in the state dict (expected ${known.join(", ")})`);
     }
-    const baseLrs = checkNumberList(stateDict.baseLrs, "baseLrs", where).slice();
-    const lastLr = checkNumberList(stateDict.lastLr, "lastLr", where).slice();
+    const groups = this.optimizer.paramGroups.length;
+    const baseLrs = checkNumberList(stateDict.baseLrs, "baseLrs", where, groups).slice();
+    const lastLr = checkNumberList(stateDict.lastLr, "lastLr", where, groups).slice();
     const lastEpoch = checkInteger(stateDict.lastEpoch, "lastEpoch", where, -1);
     const stepCount = checkInteger(stateDict.stepCount, "stepCount", where, 0);
     const applyHyperparameters = this.prepareHyperparameters(stateDict, where);

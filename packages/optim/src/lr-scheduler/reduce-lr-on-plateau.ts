@@ -2,6 +2,7 @@
  * `ReduceLROnPlateau`: reduce the lr when a metric has stopped improving.
  * @module
  */
+import { checkStateTree } from "@tapegrad/core/internal";
 import { Tensor } from "@tapegrad/core";
 import { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
@@ -276,19 +277,21 @@ export class ReduceLROnPlateau {
   loadStateDict(stateDict: ReduceLROnPlateauStateDict): void {
     const where = `${this.constructor.name}.loadStateDict`;
     if (!isPlainObject(stateDict)) throw new TypeError(`${where}: the state dict must be an object, got ${describeValue(stateDict)}`);
+    checkStateTree(stateDict, where);
     const known = Object.keys(this.stateDict());
-    for (const key of known) if (!(key in stateDict)) throw new Error(`${where}: the state dict has no "${key}"`);
+    for (const key of known) if (!Object.hasOwn(stateDict, key)) throw new Error(`${where}: the state dict has no "${key}"`);
     for (const key of Object.keys(stateDict)) {
       if (!known.includes(key)) throw new Error(`${where}: unexpected key "${key}" in the state dict (expected ${known.join(", ")})`);
     }
     const sd = stateDict as unknown as Record<string, unknown>;
     const s = checkSettings(sd, where);
-    const minLrs = checkNumberList(sd.minLrs, "minLrs", where).slice();
+    const groups = this.optimizer.paramGroups.length;
+    const minLrs = checkNumberList(sd.minLrs, "minLrs", where, groups).slice();
     const defaultMinLr = sd.defaultMinLr === null ? null : checkFinite(sd.defaultMinLr, "defaultMinLr", where);
     const cooldownCounter = checkInteger(sd.cooldownCounter, "cooldownCounter", where, 0);
     const numBadEpochs = checkInteger(sd.numBadEpochs, "numBadEpochs", where, 0);
     const lastEpoch = checkInteger(sd.lastEpoch, "lastEpoch", where, 0);
-    const lastLr = checkNumberList(sd.lastLr, "lastLr", where).slice();
+    const lastLr = checkNumberList(sd.lastLr, "lastLr", where, groups).slice();
     if (typeof sd.best !== "number") throw new TypeError(`${where}: best must be a number, got ${describeValue(sd.best)}`);
     const best = sd.best;
     Object.assign(this, s, { minLrs, defaultMinLr, cooldownCounter, numBadEpochs, lastEpoch, best });

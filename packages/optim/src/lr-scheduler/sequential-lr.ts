@@ -2,6 +2,7 @@
  * `SequentialLR`: run schedulers one after another, switching at milestone epochs.
  * @module
  */
+import { checkStateTree } from "@tapegrad/core/internal";
 import { Tensor, noGrad } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
@@ -230,14 +231,15 @@ export class SequentialLR extends LRScheduler {
   /** @internal validate a state dict (children included) and return the function that applies it. */
   override prepareLoad(stateDict: unknown, where: string): () => void {
     if (!isPlainObject(stateDict)) throw new TypeError(`${where}: the state dict must be an object, got ${describeValue(stateDict)}`);
+    checkStateTree(stateDict, where);
     const known = ["milestones", "lastEpoch", "lastLr", "schedulers"];
-    for (const key of known) if (!(key in stateDict)) throw new Error(`${where}: the state dict has no "${key}"`);
+    for (const key of known) if (!Object.hasOwn(stateDict, key)) throw new Error(`${where}: the state dict has no "${key}"`);
     for (const key of Object.keys(stateDict)) {
       if (!known.includes(key)) throw new Error(`${where}: unexpected key "${key}" in the state dict (expected ${known.join(", ")})`);
     }
     const applyMilestones = this.prepareHyperparameters(stateDict, where);
     const lastEpoch = checkInteger(stateDict.lastEpoch, "lastEpoch", where, 0);
-    const lastLr = checkNumberList(stateDict.lastLr, "lastLr", where).slice();
+    const lastLr = checkNumberList(stateDict.lastLr, "lastLr", where, this.optimizer.paramGroups.length).slice();
     const saved = stateDict.schedulers;
     if (!Array.isArray(saved) || saved.length !== this.schedulers.length) {
       throw new Error(`${where}: schedulers must be an array of ${this.schedulers.length} state dicts (one per child), got ${describeValue(saved)}`);

@@ -65,14 +65,25 @@ export function setKernelThreads(threads: number): void {
 }
 
 /**
- * How many threads large kernels use, the calling thread included: the requested count where
+ * How many threads large kernels use now, the calling thread included: the requested count where
  * helper threads can run (Node.js; a cross-origin isolated browser Worker), else 1 (a page's main
- * thread, no shared WebAssembly memory, or helpers that failed to start). In a browser the helpers
- * start in the background: await {@link startKernelThreads} first, else the first kernels run
- * their helpers' shares on the calling thread (with the same results).
+ * thread, no shared WebAssembly memory, or helpers that failed to start). In a browser, the helpers
+ * start in the background and count once they run: await {@link startKernelThreads} first (until
+ * then kernels run their helpers' shares on the calling thread, with the same results).
  * @example getKernelThreads() // 2 on a two-core machine
  */
 export function getKernelThreads(): number {
+  const planned = kernelSplitThreads();
+  if (planned === 1 || nodeProcess() !== undefined) return planned;
+  return 1 + helpers.slice(0, planned - 1).filter(refreshReady).length;
+}
+
+/**
+ * @internal how many shares a large kernel splits its work into: the requested thread count where
+ * helper threads can run, else 1. Shares whose helper is not running (yet) run on the calling
+ * thread; the results are the same for any split.
+ */
+export function kernelSplitThreads(): number {
   if (requested === undefined) requested = defaultThreads();
   if (requested === 1 || unavailable || !kernelMemoryShared() || !helpersPossible()) return 1;
   return requested;
@@ -88,7 +99,7 @@ export function getKernelThreads(): number {
  * await startKernelThreads(); // 2 in a cross-origin isolated Worker, 1 on a page's main thread
  */
 export async function startKernelThreads(): Promise<number> {
-  const want = getKernelThreads() - 1;
+  const want = kernelSplitThreads() - 1;
   ensureHelpers(want);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
@@ -155,7 +166,7 @@ export function runParallel(module: WasmModule, name: string, calls: readonly (r
   const long = calls.find((args) => args.length > MAX_ARGS);
   if (long !== undefined) throw new RangeError(`runParallel: at most ${MAX_ARGS} arguments per call, got ${long.length}`);
   if (calls.length === 0) return;
-  const posted = ensureHelpers(Math.min(calls.length, getKernelThreads()) - 1);
+  const posted = ensureHelpers(Math.min(calls.length, kernelSplitThreads()) - 1);
   posted.forEach((h, i) => {
     const args = calls[i + 1]!;
     if (!h.modules.has(info.id)) {

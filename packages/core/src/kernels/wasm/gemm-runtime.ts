@@ -5,7 +5,7 @@
  * copied out. Large products split their rows of C between the kernel threads.
  * @module
  */
-import { getKernelThreads, runParallel } from "../threads/kernel-threads.js";
+import { kernelSplitThreads, runParallel } from "../threads/kernel-threads.js";
 import { gemmWasmBase64, gemmWasmUnsharedBase64 } from "./gemm.generated.js";
 import { type KernelModule, instantiateKernel } from "./instantiate.js";
 import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
@@ -109,7 +109,7 @@ export function gemmWasm<T extends FloatBuffer>(
 
 /** How many threads a product of these sizes uses (1 below the threshold). */
 function threadsFor(M: number, K: number, N: number): number {
-  return M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(getKernelThreads(), Math.ceil(M / 4)) : 1;
+  return M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(kernelSplitThreads(), Math.ceil(M / 4)) : 1;
 }
 
 /**
