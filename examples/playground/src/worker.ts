@@ -1,6 +1,6 @@
 // The training Worker: runs the recipes off the page's thread, an epoch at a time, so the page stays
 // responsive and a pause takes effect between epochs.
-import { getKernelBackend, getKernelThreads } from "@tapegrad/core";
+import { getKernelBackend, startKernelThreads } from "@tapegrad/core";
 import { loadDataset } from "./load-dataset.js";
 import { GRID, type Reply, type Request } from "./protocol.js";
 import { learnLearningRate } from "./recipes/hypergrad.js";
@@ -68,4 +68,7 @@ async function handle(request: Request): Promise<void> {
 self.onmessage = (event: MessageEvent<Request>) => {
   handle(event.data).catch((error: unknown) => post({ type: "error", message: error instanceof Error ? error.message : String(error) }));
 };
-post({ type: "ready", backend: getKernelBackend(), threads: getKernelThreads(), isolated: Boolean((self as { crossOriginIsolated?: boolean }).crossOriginIsolated) });
+// Helper threads start only while this Worker is idle: start them before any training loop.
+startKernelThreads().then((threads) => {
+  post({ type: "ready", backend: getKernelBackend(), threads, isolated: Boolean((self as { crossOriginIsolated?: boolean }).crossOriginIsolated) });
+});

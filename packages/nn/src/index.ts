@@ -19,6 +19,7 @@ export { Identity } from "./identity.js";
 export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from "./loss.js";
 export { functionalCall } from "./functional-call.js";
 export { numParameters, type NumParametersOptions } from "./utils/num-parameters.js";
+export { summary, type ModelSummary, type SummaryOptions, type SummaryRow } from "./utils/summary.js";
 export * as F from "./functional/index.js";
 export * as init from "./init.js";
 export { BatchNormBase, BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from "./batchnorm.js";

@@ -76,9 +76,10 @@ function unfold(x: TypedArray, xOff: number, geo: ConvGeometry, n0: number, nb: 
               for (let ow = wLo; ow < wHi; ow++) x[src + ow * sW]! += cols[dst + ow]!;
               continue;
             }
-            if (wLo > 0) cols.fill(0, dst, dst + wLo);
-            if (wHi < OW) cols.fill(0, dst + wHi, dst + OW);
-            if (sW === 1) cols.set(x.subarray(src + wLo, src + wHi), dst + wLo);
+            for (let ow = 0; ow < wLo; ow++) cols[dst + ow] = 0;
+            for (let ow = wHi; ow < OW; ow++) cols[dst + ow] = 0;
+            // A subarray per row costs an allocation: only long rows are copied with set().
+            if (sW === 1 && wHi - wLo >= 64) cols.set(x.subarray(src + wLo, src + wHi), dst + wLo);
             else for (let ow = wLo; ow < wHi; ow++) cols[dst + ow] = x[src + ow * sW]!;
           }
         }
@@ -87,9 +88,25 @@ function unfold(x: TypedArray, xOff: number, geo: ConvGeometry, n0: number, nb: 
   }
 }
 
-/** A zeroed buffer of the same element type as `like`. */
-function like(a: TypedArray, length: number): TypedArray {
-  return new (a.constructor as new (n: number) => TypedArray)(length);
+/** Reused work buffers by element type and slot (columns, gathered gradient, partial weight gradient). */
+const scratchBuffers = { f32: [] as Float32Array[], f64: [] as Float64Array[] };
+/** Buffers larger than this many elements are not kept between calls. */
+const KEEP_LIMIT = 1 << 23;
+
+/**
+ * A work buffer of the element type of `like` with at least `length` elements, reused between
+ * calls (fresh memory costs page faults on first touch, and garbage): valid until the next call of
+ * the same slot; kernels are synchronous and do not nest. Its contents are arbitrary.
+ */
+function scratch(like: TypedArray, length: number, slot: number): TypedArray {
+  const f64 = like instanceof Float64Array;
+  const list: TypedArray[] = f64 ? scratchBuffers.f64 : scratchBuffers.f32;
+  let buf = list[slot];
+  if (buf === undefined || buf.length < length) {
+    buf = f64 ? new Float64Array(length) : new Float32Array(length);
+    if (length <= KEEP_LIMIT) list[slot] = buf;
+  }
+  return buf;
 }
 
 /**
@@ -123,8 +140,8 @@ export function conv2dKernel(x: TypedArray, xOff: number, w: TypedArray, wOff: n
     out.fill(0);
   } else {
     const nbMax = chunkOf(geo);
-    const cols = like(x, K * nbMax * P);
-    const tmp = nbMax > 1 ? like(x, ocg * nbMax * P) : null;
+    const cols = scratch(x, K * nbMax * P, 0);
+    const tmp = nbMax > 1 ? scratch(x, ocg * nbMax * P, 1) : null;
     for (let n0 = 0; n0 < N; n0 += nbMax) {
       const nb = Math.min(nbMax, N - n0);
       for (let g = 0; g < groups; g++) {
@@ -162,8 +179,8 @@ export function conv2dInputGradKernel(g: TypedArray, gOff: number, w: TypedArray
   dx.fill(0);
   if (N * K * P === 0 || ocg === 0) return;
   const nbMax = chunkOf(geo);
-  const cols = like(dx, K * nbMax * P);
-  const gm = nbMax > 1 ? like(dx, ocg * nbMax * P) : null;
+  const cols = scratch(dx, K * nbMax * P, 0);
+  const gm = nbMax > 1 ? scratch(dx, ocg * nbMax * P, 1) : null;
   const gc = gOff === 0 ? g : g.subarray(gOff);
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0);
@@ -193,9 +210,9 @@ export function conv2dWeightGradKernel(x: TypedArray, xOff: number, g: TypedArra
   dw.fill(0);
   if (N * K * P === 0 || ocg === 0) return;
   const nbMax = chunkOf(geo);
-  const cols = like(dw, K * nbMax * P);
-  const gm = nbMax > 1 ? like(dw, ocg * nbMax * P) : null;
-  const part = N > nbMax ? like(dw, ocg * K) : null;
+  const cols = scratch(dw, K * nbMax * P, 0);
+  const gm = nbMax > 1 ? scratch(dw, ocg * nbMax * P, 1) : null;
+  const part = N > nbMax ? scratch(dw, ocg * K, 2) : null;
   const gc = gOff === 0 ? g : g.subarray(gOff);
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0);
