@@ -338,7 +338,7 @@ const reductionSpecs: Array<Spec<unknown>> = [
     arb: reductionCase(),
     factor: 4,
     gradWhen: (c) => groupSize(c) > 1,
-    run: ([x], p) => x!.std(p.dim, p.keepdim),
+    run: ([x], p) => x!.std({ dim: p.dim, keepdim: p.keepdim }),
     ref: ([x], p) => R.reduceGroups(x!, R.reduceDims(p.dim, x!.shape.length), p.keepdim, (v) => Math.sqrt(R.varianceOf(v, 1))),
   }),
   spec({

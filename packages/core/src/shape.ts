@@ -41,10 +41,18 @@ export function checkShape(shape: unknown, where: string): number[] {
       throw new RangeError(`${where}: shape must contain non-negative integers, got ${describe(d)} in ${JSON.stringify(shape)}`);
     }
   }
-  // Element positions are int32 throughout the kernels.
-  const n = numelOf(shape);
-  if (n > MAX_NUMEL) throw new RangeError(`${where}: shape ${formatShape(shape)} has ${n} elements, more than the ${MAX_NUMEL} a tensor can hold`);
+  checkNumel(numelOf(shape), where, `shape ${formatShape(shape)}`);
   return shape.slice();
+}
+
+/**
+ * The one element limit of every creation op: `n` elements (of what `what` describes) must fit in
+ * a tensor, whose element positions are int32 throughout the kernels.
+ * @throws RangeError `<where>: <what> has <n> elements, more than the 2147483647 elements a tensor can hold`.
+ */
+export function checkNumel(n: number, where: string, what: string): number {
+  if (n > MAX_NUMEL) throw new RangeError(`${where}: ${what} has ${n} elements, more than the ${MAX_NUMEL} elements a tensor can hold`);
+  return n;
 }
 
 /** Whether two shapes are equal. */

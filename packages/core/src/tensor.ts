@@ -195,8 +195,14 @@ export class Tensor {
     return this.history === null;
   }
 
-  /** @internal attach the node that produced this tensor. */
+  /**
+   * @internal attach the node that produced this tensor. A tensor that retains its gradient keeps
+   * doing so through in-place ops: the retention moves to the new node (as in PyTorch; hooks stay
+   * on the old one and see the gradient of the value before the in-place op).
+   */
   setHistory(node: Node | null): void {
+    if (this.retains && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
+    if (this.retains && node !== null) node.retainGradOf = this;
     this.history = node;
     this.historyVersion = this.storage.version;
     if (node !== null) this.leafRequiresGrad = false;
@@ -234,11 +240,12 @@ export class Tensor {
   get grad(): Tensor | null {
     return this.gradValue;
   }
-  /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype, or null. */
+  /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype (not the tensor itself), or null. */
   set grad(value: Tensor | null) {
     if (value !== null && !(value instanceof Tensor)) {
       throw new TypeError(`grad: assigned value must be a Tensor or null, got ${describe(value)}`);
     }
+    if (value === this) throw new Error("grad: can't assign a tensor as its own grad");
     if (value !== null && (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype)) {
       throw new TypeError(
         `grad: assigned gradient has shape ${formatShape(value.shape)} and dtype ${value.dtype}, but the tensor has shape ${formatShape(this.shape)} and dtype ${this.dtype}`,
@@ -810,15 +817,17 @@ export class Tensor {
     return extrema.amin(this, dim, keepdim);
   }
   /**
-   * Variance over `dim` (all by default), unbiased unless `correction` is 0. Takes positional
-   * `(dim, keepdim, correction)` or an options object `{ dim, keepdim, correction }`.
+   * Variance over `dim` (all by default). Takes PyTorch's positional forms `(dim, unbiased,
+   * keepdim)` and `(unbiased)`, or an options object `{ dim, keepdim, correction, unbiased }`;
+   * unbiased (correction 1) unless told otherwise.
+   * @example x.var(0, false) // biased, as torch's x.var(0, False)
    */
-  var(dim?: number | readonly number[] | statistics.VarOptions, keepdim?: boolean, correction?: number): Tensor {
-    return statistics.variance(this, statistics.varArguments(dim, keepdim, correction, "var"));
+  var(dim?: number | readonly number[] | statistics.VarOptions | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
+    return statistics.variance(this, statistics.varArguments(dim, unbiased, keepdim, "var"));
   }
   /** Standard deviation; the arguments of {@link Tensor.var}. */
-  std(dim?: number | readonly number[] | statistics.VarOptions, keepdim?: boolean, correction?: number): Tensor {
-    return statistics.std(this, statistics.varArguments(dim, keepdim, correction, "std"));
+  std(dim?: number | readonly number[] | statistics.VarOptions | boolean, unbiased?: boolean, keepdim?: boolean): Tensor {
+    return statistics.std(this, statistics.varArguments(dim, unbiased, keepdim, "std"));
   }
   /** `log(sum(exp(this), dim))`, computed stably. */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
@@ -830,7 +839,10 @@ export class Tensor {
   }
 }
 
-/** @internal the gradient to seed backward/grad with: `gradient`, or ones for a one-element output. */
+/**
+ * @internal the gradient to seed backward/grad with: `gradient` (cast to the output's float dtype),
+ * or ones for a one-element output.
+ */
 export function defaultGradient(output: Tensor, gradient: Tensor | undefined, where: string): Tensor {
   if (gradient === undefined) {
     if (output.numel() !== 1) {
@@ -842,6 +854,8 @@ export function defaultGradient(output: Tensor, gradient: Tensor | undefined, wh
   if (!sameShape(gradient.shape, output.shape)) {
     throw new RangeError(`${where}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(output.shape)}`);
   }
-  return gradient;
+  // A gradient of another float dtype is cast to the output's, as PyTorch does, so every `.grad`
+  // has its tensor's dtype.
+  return gradient.dtype !== output.dtype && gradient.isFloatingPoint() && output.isFloatingPoint() ? unary.cast(gradient, output.dtype) : gradient;
 }
 

@@ -5,10 +5,14 @@
  * saved tensors unless `retainGraph`.
  * @module
  */
+import { describe } from "../describe.js";
+import { isFloatingDtype } from "../dtype.js";
+import { cast } from "../ops/unary.js";
 import { formatShape, sameShape } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
+import { anomaly, checkBackwardResult } from "./anomaly-mode.js";
 import { setGradEnabled } from "./grad-mode.js";
-import { AccumulateGrad, Node } from "./node.js";
+import { AccumulateGrad, Node, type TensorHook } from "./node.js";
 
 interface RunOptions {
   retainGraph: boolean;
@@ -129,21 +133,42 @@ function addInto(buffers: Map<Node, Tensor>, node: Node, grad: Tensor): void {
   buffers.set(node, prev === undefined ? grad : prev.add(grad));
 }
 
-function checkGrad(node: Node, index: number, grad: Tensor): void {
+/**
+ * Check the gradient a rule returned for input `index` against that input's shape, and cast it to
+ * the input's dtype when both are floats (PyTorch's `validate_outputs`), so a leaf's `.grad` always
+ * has the leaf's dtype.
+ */
+function checkGrad(node: Node, index: number, grad: Tensor): Tensor {
   const meta = node.inputMeta[index]!;
   if (!sameShape(meta.shape, grad.shape)) {
     throw new Error(
       `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(meta.shape)}`,
     );
   }
+  if (grad.dtype !== meta.dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(meta.dtype)) return cast(grad, meta.dtype);
+  return grad;
 }
 
-function runHooks(hooks: ReadonlyArray<(g: Tensor) => Tensor | void | undefined>, grad: Tensor): Tensor {
+/**
+ * What a hook returned, checked as PyTorch does: a tensor of the gradient's shape and dtype.
+ * @throws TypeError for a non-tensor or another dtype; RangeError for another shape (naming the hook).
+ */
+function checkHookResult(hook: TensorHook, before: Tensor, after: unknown): Tensor {
+  const name = `'${hook.name || "<anonymous>"}'`;
+  if (!(after instanceof Tensor)) throw new TypeError(`hook ${name} returned ${describe(after)}; expected a Tensor (or nothing)`);
+  if (!sameShape(after.shape, before.shape)) {
+    throw new RangeError(`hook ${name} has changed the size of value: was ${formatShape(before.shape)}, got ${formatShape(after.shape)}`);
+  }
+  if (after.dtype !== before.dtype) throw new TypeError(`hook ${name} has changed the type of value (was ${before.dtype} got ${after.dtype})`);
+  return after;
+}
+
+function runHooks(hooks: ReadonlyArray<TensorHook>, grad: Tensor): Tensor {
   if (hooks.length === 0) return grad;
   let g = grad;
   for (const hook of hooks.slice()) {
-    const replaced = hook(g);
-    if (replaced !== undefined && replaced !== null) g = replaced;
+    const replaced: unknown = hook(g);
+    if (replaced !== undefined && replaced !== null) g = checkHookResult(hook, g, replaced);
   }
   return g;
 }
@@ -187,8 +212,8 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
             const n = next[i];
             const g = grads[i];
             if (n === null || n === undefined || g === null || g === undefined) continue;
-            checkGrad(node, i, g);
-            addInto(buffers, n, g);
+            if (anomaly.enabled && anomaly.checkNan) checkBackwardResult(node.name, i, g, node.forwardStack);
+            addInto(buffers, n, checkGrad(node, i, g));
           }
         }
       }

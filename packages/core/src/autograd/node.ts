@@ -80,6 +80,8 @@ export class Node {
   readonly tensorHooks: TensorHook[] = [];
   /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
   retainGradOf: Tensor | null = null;
+  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
+  forwardStack: string | null = null;
   private saved: Array<SavedTensor | null> | null;
   private rule: GradRule | null;
 
@@ -117,6 +119,15 @@ export class Node {
       }
       return s.value();
     });
+  }
+
+  /**
+   * @internal point every saved entry that holds `from` at `to` instead, checked against `to`'s
+   * current version (an in-place op whose result, saved by its rule, now lives in `to`).
+   */
+  replaceSaved(from: Tensor, to: Tensor): void {
+    if (this.saved === null) return;
+    this.saved = this.saved.map((s) => (s !== null && s.tensor === from ? new SavedTensor(to) : s));
   }
 
   /** Run the gradient rule. */

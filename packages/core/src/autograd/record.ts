@@ -1,5 +1,6 @@
 import { broadcastShapes, formatShape, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import { anomaly, checkForwardResult, forwardStack } from "./anomaly-mode.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { type ForwardRule, type GradRule, Node } from "./node.js";
 import { forwardActive, setTangent, tangentOf, withoutForward } from "./tangents.js";
@@ -48,10 +49,13 @@ export function record(
   forward: ForwardRule,
 ): Tensor {
   if (forwardActive()) propagateTangent(out, name, inputs, forward);
+  if (anomaly.enabled && anomaly.checkForward) checkForwardResult(name, out, inputs);
   if (!needsGrad(inputs)) return out;
   const next = inputs.map((t) => (t && t.requiresGrad ? t.historyNode() : null));
   const meta = inputs.map((t) => ({ shape: t ? t.shape : [], dtype: t ? t.dtype : out.dtype }));
-  out.setHistory(new Node(name, next, meta, backward, saved, { shape: out.shape, dtype: out.dtype }));
+  const node = new Node(name, next, meta, backward, saved, { shape: out.shape, dtype: out.dtype });
+  if (anomaly.enabled) node.forwardStack = forwardStack();
+  out.setHistory(node);
   return out;
 }
 

@@ -12,8 +12,8 @@ const ENV_VAR = "TAPEGRAD_KERNELS";
 
 /** The requested backend: "auto" picks wasm when the runtime compiles SIMD modules. */
 let requested: KernelBackend | "auto" = initialRequest();
-/** Whether the runtime compiles WebAssembly SIMD (undefined until first asked). */
-let simdSupported: boolean | undefined;
+/** Whether WebAssembly SIMD kernels can run here, and if not why (undefined until first asked). */
+let wasmStatus: { available: boolean; reason: string } | undefined;
 
 function initialRequest(): KernelBackend | "auto" {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[ENV_VAR];
@@ -30,33 +30,63 @@ const SIMD_PROBE = new Uint8Array([
   0x00, 0x1a, 0x0b,
 ]);
 
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /**
- * Whether this runtime can compile WebAssembly modules that use SIMD (checked once). Compiles the
- * probe rather than only validating it: a page whose Content-Security-Policy lacks
- * `'wasm-unsafe-eval'` validates modules but refuses to compile them.
+ * Validating the probe is not enough: a Content-Security-Policy without `'wasm-unsafe-eval'`
+ * validates modules but refuses to compile them. So the probe is compiled and instantiated.
  */
-export function wasmSimdSupported(): boolean {
-  if (simdSupported === undefined) {
-    try {
-      simdSupported = typeof WebAssembly === "object" && new WebAssembly.Module(SIMD_PROBE) instanceof WebAssembly.Module;
-    } catch {
-      simdSupported = false;
-    }
+function probeWasm(): { available: boolean; reason: string } {
+  if (typeof WebAssembly !== "object" || WebAssembly === null) return { available: false, reason: "this runtime has no WebAssembly" };
+  try {
+    if (!WebAssembly.validate(SIMD_PROBE)) return { available: false, reason: "this runtime does not support WebAssembly SIMD" };
+    new WebAssembly.Instance(new WebAssembly.Module(SIMD_PROBE), {});
+  } catch (e) {
+    return {
+      available: false,
+      reason: `compiling WebAssembly failed (${messageOf(e)}); a Content-Security-Policy without 'wasm-unsafe-eval' causes this`,
+    };
   }
-  return simdSupported;
+  return { available: true, reason: "WebAssembly SIMD modules compile and run here" };
+}
+
+/** Whether this runtime can compile and run WebAssembly modules that use SIMD (checked once). */
+export function wasmSimdSupported(): boolean {
+  if (wasmStatus === undefined) wasmStatus = probeWasm();
+  return wasmStatus.available;
+}
+
+/** @internal why WebAssembly kernels can or cannot run here (see {@link wasmSimdSupported}). */
+export function wasmStatusReason(): string {
+  wasmSimdSupported();
+  return wasmStatus!.reason;
+}
+
+/**
+ * @internal a kernel module failed to compile or instantiate although the probe passed (a
+ * runtime size limit, a policy that only blocks larger modules, no kernel memory): from now on the
+ * TypeScript kernels run, and {@link getKernelBackend} says so, with `reason` in
+ * `kernelBackendInfo()`.
+ */
+export function markWasmUnavailable(reason: string): void {
+  wasmStatus = { available: false, reason };
 }
 
 /**
  * Choose the implementation of the hot kernels (float32 and float64 matmul and linear, the
- * float32 ASGD update). `"auto"` (the default) uses WebAssembly SIMD when the runtime supports it and the
- * TypeScript kernels otherwise; `"js"` forces the TypeScript kernels; `"wasm"` requires SIMD.
- * The environment variable `TAPEGRAD_KERNELS=js` (or `wasm`) sets the initial choice.
+ * float32 ASGD update). `"auto"` (the default) uses WebAssembly SIMD when the runtime can compile
+ * and run it and the TypeScript kernels otherwise; `"js"` forces the TypeScript kernels; `"wasm"`
+ * requires WebAssembly. The environment variable `TAPEGRAD_KERNELS=js` (or `wasm`) sets the
+ * initial choice.
  *
  * Results of the two backends agree within rounding, not bit for bit: the wasm matmul
  * accumulates float32 products in float32 as PyTorch and XNNPACK do, the TypeScript kernel in
  * float64; float64 products differ only in the order of the sums.
  * @param backend `"auto"`, `"wasm"` or `"js"`.
- * @throws TypeError for any other value; Error for `"wasm"` when the runtime lacks WebAssembly SIMD.
+ * @throws TypeError for any other value; Error for `"wasm"` when WebAssembly SIMD kernels cannot
+ * run here (no SIMD, or compilation refused, e.g. by a Content-Security-Policy), with the reason.
  * @example
  * setKernelBackend("js");   // compare against the portable kernels
  * setKernelBackend("auto"); // back to the default
@@ -66,14 +96,20 @@ export function setKernelBackend(backend: KernelBackend | "auto"): void {
     throw new TypeError(`setKernelBackend: backend must be "auto", "wasm" or "js", got ${JSON.stringify(backend)}`);
   }
   if (backend === "wasm" && !wasmSimdSupported()) {
-    throw new Error('setKernelBackend: "wasm" requested, but this runtime does not support WebAssembly SIMD');
+    throw new Error(`setKernelBackend: "wasm" requested, but WebAssembly kernels cannot run here: ${wasmStatusReason()}`);
   }
   requested = backend;
 }
 
+/** @internal the backend asked for (`"auto"` unless set). */
+export function requestedKernelBackend(): KernelBackend | "auto" {
+  return requested;
+}
+
 /**
- * The backend the hot kernels use now: `"wasm"` when requested (or "auto") and supported, else `"js"`
- * (also where a Content-Security-Policy forbids compiling WebAssembly).
+ * The backend the hot kernels actually use now: `"wasm"` when requested (or "auto") and
+ * WebAssembly kernels compile and run here, else `"js"` (also after a kernel module failed to
+ * compile). `kernelBackendInfo()` tells why.
  * @example getKernelBackend() // "wasm" on Node 20 and current browsers
  */
 export function getKernelBackend(): KernelBackend {

@@ -5,7 +5,7 @@
  */
 import { record, saveFor } from "../autograd/record.js";
 import {
-  addForward, addRule, divForward, divRule, maximumForward, maximumRule, minimumForward, minimumRule, mulForward, mulRule, powForward, powRule,
+  addForward, addRule, divForward, divRule, maximumForward, maximumRule, minimumForward, minimumRule, mulForward, mulRule, powForward, powRule, powScalarRule,
   subForward, subRule, whereForward, whereRule,
 } from "../autograd/rules/binary-rules.js";
 import { type DType, type TypedArray, allocate } from "../dtype.js";
@@ -104,6 +104,11 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
     if (negative) throw new RangeError("pow: integers to negative integer powers are not allowed");
   }
   const out = compute("pow", x, y, dtype, Math.pow);
+  if (typeof b === "number") {
+    // A number exponent is a constant, as PyTorch's pow(Tensor, Scalar): its own rule, exact to any order at 0.
+    // Elementwise, so the tangent is that rule applied to the input's tangent.
+    return record(out, "PowBackward", [x], (g, [sx]) => [powScalarRule(g, sx!, b)], [x], ([dx]) => powScalarRule(dx!, x, b));
+  }
   return record(out, "PowBackward", [x, y], (g, [sx, sy]) => powRule(g, sx!, sy!, x.requiresGrad, y.requiresGrad), [x, y], ([dx, dy]) =>
     powForward(x, y, dx, dy),
   );

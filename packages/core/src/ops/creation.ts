@@ -5,7 +5,7 @@
 import { type DType, type TypedArray, allocate, checkDtype, getDefaultDtype, isFloatingDtype } from "../dtype.js";
 import { describe } from "../describe.js";
 import { Generator, defaultGenerator } from "../random.js";
-import { type Shape, checkShape, numelOf } from "../shape.js";
+import { type Shape, checkNumel, checkShape, formatShape, numelOf } from "../shape.js";
 import { Tensor, type NestedArray } from "../tensor.js";
 
 /** Options shared by the creation functions. */
@@ -33,11 +33,20 @@ function finish(t: Tensor, options: CreationOptions | undefined, where: string):
   return t;
 }
 
-function dtypeOption(options: CreationOptions | undefined, fallback: DType, where: string): DType {
+const CREATION_KEYS: readonly string[] = ["dtype", "requiresGrad"];
+const RANDOM_KEYS: readonly string[] = ["dtype", "requiresGrad", "generator"];
+
+function dtypeOption(options: CreationOptions | undefined, fallback: DType, where: string, allowed: readonly string[] = CREATION_KEYS): DType {
   if (options === undefined || options === null) return fallback;
   if (typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option ${JSON.stringify(key)} (expected ${allowed.join(", ")})`);
+  }
   return options.dtype === undefined ? fallback : checkDtype(options.dtype, where);
 }
+
+/** The most dimensions nested data may have (PyTorch's limit on a tensor's dimensions). */
+const MAX_NESTING = 64;
 
 function isTypedArray(x: unknown): x is TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
@@ -46,8 +55,16 @@ function isTypedArray(x: unknown): x is TypedArray | Int8Array | Int16Array | Ui
 /** Shape of nested JS data, with a check that it is rectangular and holds only numbers or booleans. */
 function nestedShape(data: unknown, where: string): { shape: number[]; sawBoolean: boolean; sawNumber: boolean } {
   const shape: number[] = [];
+  const path = new Set<unknown>();
   let level: unknown = data;
   while (Array.isArray(level) || isTypedArray(level)) {
+    // The shape follows the first elements; below them `check` recurses at most shape.length deep,
+    // so a cycle or an absurd depth anywhere else is reported as a ragged array.
+    if (path.has(level)) throw new RangeError(`${where}: the nested array contains itself (cycle detected at depth ${shape.length})`);
+    if (shape.length === MAX_NESTING) {
+      throw new RangeError(`${where}: nested array is deeper than ${MAX_NESTING} levels (a tensor has at most ${MAX_NESTING} dimensions)`);
+    }
+    path.add(level);
     shape.push((level as ArrayLike<unknown>).length);
     if ((level as ArrayLike<unknown>).length === 0) break;
     level = (level as ArrayLike<unknown>)[0];
@@ -113,7 +130,7 @@ export function tensor(data: NestedArray | TypedArray | readonly NestedArray[], 
   if (data instanceof Float64Array) fallback = "float64";
   else if (data instanceof Int32Array) fallback = "int32";
   const dtype = dtypeOption(options, fallback, where);
-  const values = allocate(dtype, numelOf(shape));
+  const values = allocate(dtype, checkNumel(numelOf(shape), where, `data of shape ${formatShape(shape)}`));
   fillFlat(data, values, dtype === "bool");
   return finish(Tensor.fromData(values, shape, dtype), options, where);
 }
@@ -144,8 +161,9 @@ export function ones(shape: Shape, options?: CreationOptions): Tensor {
   return filled(shape, 1, options, "ones");
 }
 
-function likeOptions(t: Tensor, options: CreationOptions | undefined, where: string): CreationOptions {
+function likeOptions(t: Tensor, options: CreationOptions | undefined, where: string, allowed: readonly string[] = CREATION_KEYS): CreationOptions {
   if (!(t instanceof Tensor)) throw new TypeError(`${where}: expected a Tensor, got ${describe(t)}`);
+  dtypeOption(options, t.dtype, where, allowed);
   return { dtype: options?.dtype ?? t.dtype, requiresGrad: options?.requiresGrad ?? false };
 }
 
@@ -184,7 +202,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, options?: Cre
   checkFinite(step, "step", "arange");
   if (step === 0) throw new RangeError("arange: step must be non-zero");
   if ((stop - start) / step < 0) throw new RangeError(`arange: upper bound ${stop} and lower bound ${start} inconsistent with step sign ${step}`);
-  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const n = checkNumel(Math.max(0, Math.ceil((stop - start) / step)), "arange", `the range from ${start} to ${stop} with step ${step}`);
   const allInt = [start, stop, step].every(Number.isInteger);
   const dtype = dtypeOption(options, allInt ? "int32" : getDefaultDtype(), "arange");
   const data = allocate(dtype, n);
@@ -197,6 +215,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   checkFinite(start, "start", "linspace");
   checkFinite(end, "end", "linspace");
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${describe(steps)}`);
+  checkNumel(steps, "linspace", `steps = ${steps}`);
   const dtype = dtypeOption(options, getDefaultDtype(), "linspace");
   const data = allocate(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -219,7 +238,7 @@ export function eye(n: number, m: number = n, options?: CreationOptions): Tensor
 
 function randomFill(shape: Shape, options: RandomOptions | undefined, where: string, draw: (g: Generator, dtype: DType) => number, fallback?: DType): Tensor {
   const s = checkShape(shape, where);
-  const dtype = dtypeOption(options, fallback ?? getDefaultDtype(), where);
+  const dtype = dtypeOption(options, fallback ?? getDefaultDtype(), where, RANDOM_KEYS);
   const generator = options?.generator ?? defaultGenerator;
   if (!(generator instanceof Generator)) throw new TypeError(`${where}: generator must be a Generator, got ${describe(generator)}`);
   const data = allocate(dtype, numelOf(s));
@@ -256,17 +275,17 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
 
 /** {@link rand} with the shape (and, unless given, the dtype) of `t`. */
 export function randLike(t: Tensor, options?: RandomOptions): Tensor {
-  return rand(t.shape, { ...options, ...likeOptions(t, options, "randLike") });
+  return rand(t.shape, { ...options, ...likeOptions(t, options, "randLike", RANDOM_KEYS) });
 }
 
 /** {@link randn} with the shape (and, unless given, the dtype) of `t`. */
 export function randnLike(t: Tensor, options?: RandomOptions): Tensor {
-  return randn(t.shape, { ...options, ...likeOptions(t, options, "randnLike") });
+  return randn(t.shape, { ...options, ...likeOptions(t, options, "randnLike", RANDOM_KEYS) });
 }
 
 /** {@link randint} with the shape (and, unless given, the dtype) of `t`. */
 export function randintLike(t: Tensor, low: number, high: number, options?: RandomOptions): Tensor {
-  return randint(low, high, t.shape, { ...options, ...likeOptions(t, options, "randintLike") });
+  return randint(low, high, t.shape, { ...options, ...likeOptions(t, options, "randintLike", RANDOM_KEYS) });
 }
 
 /**
@@ -281,10 +300,11 @@ export function randintLike(t: Tensor, low: number, high: number, options?: Rand
  * @example randperm(5, { generator: new Generator(7) }).tolist(); // e.g. [3, 0, 4, 1, 2]
  */
 export function randperm(n: number, options?: RandomOptions): Tensor {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 2147483647) {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
     throw new RangeError(`randperm: n must be a non-negative integer below 2^31, got ${describe(n)}`);
   }
-  const dtype = dtypeOption(options, "int32", "randperm");
+  checkNumel(n, "randperm", `n = ${n}`);
+  const dtype = dtypeOption(options, "int32", "randperm", RANDOM_KEYS);
   if (dtype === "bool") throw new TypeError("randperm: dtype must be int32, float32 or float64, got bool");
   if (dtype === "float32" && n > 16777217) throw new RangeError(`randperm: n=${n} is too large for float32 (integers above 2^24 are not all representable)`);
   const generator = options?.generator ?? defaultGenerator;

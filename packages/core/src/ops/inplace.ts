@@ -87,9 +87,10 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   checkTensor(self, op, "self");
   checkNoInternalOverlap(self, op);
   const recording = isGradEnabled();
-  if (recording && self.isLeaf && self.requiresGrad && self.base === null) {
+  if (recording && self.isLeaf && self.requiresGrad) {
+    const what = self.base === null ? "a leaf tensor" : "a view of a leaf tensor";
     throw new Error(
-      `${op}: a leaf tensor that requires grad is being used in an in-place operation. ` +
+      `${op}: ${what} that requires grad is being used in an in-place operation. ` +
         `Wrap the update in noGrad(() => ...) (as optimizers do), or work on a non-leaf copy (x.clone()).`,
     );
   }
@@ -114,6 +115,7 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
       self.rebind(result.base === null && result.isContiguous() && result.offset === 0 ? result : clone(result));
     } else {
       writeValues(self, result);
+      adoptSavedResult(result, self);
       self.setHistory(result.gradFn);
     }
     setTangent(self, tangentOf(result));
@@ -127,11 +129,23 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   const region = cast(computed, self.dtype);
   const baseAfter = scatterView(baseBefore, region, geometry);
   writeValues(base, baseAfter);
+  adoptSavedResult(region, self);
   base.setHistory(baseAfter.gradFn);
   refreshViewHistory(self);
   setTangent(base, tangentOf(baseAfter));
   setTangent(self, tangentOf(region));
   return self;
+}
+
+/**
+ * The op that computed an in-place result may have saved that result for its gradient (`sqrt_`,
+ * `reciprocal_`, ...). The result now lives in `self`, so the saved entry becomes `self` at its
+ * new version: a later in-place op on `self` then makes backward throw, as in PyTorch, instead of
+ * silently using a private copy.
+ */
+function adoptSavedResult(result: Tensor, self: Tensor): void {
+  const node = result.gradFn;
+  if (node !== null && result.dtype === self.dtype) node.replaceSaved(result, self);
 }
 
 /**

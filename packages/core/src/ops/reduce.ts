@@ -14,7 +14,10 @@ import { permute, reshape } from "./movement.js";
 
 /** Options of the reductions. */
 export interface ReduceOptions {
-  /** Dims to reduce: a number, a list, or undefined for all. Negative dims count from the end. */
+  /**
+   * Dims to reduce: a number, a list, or undefined for all; an empty list also means all (as in
+   * PyTorch). Negative dims count from the end.
+   */
   dim?: number | readonly number[];
   /** Keep reduced dims as size 1. */
   keepdim?: boolean;
@@ -36,14 +39,19 @@ export function reducedLayout(x: Tensor, dims: number[]): { values: Tensor; oute
   return { values: moved, outer, inner };
 }
 
+/** A `dim` argument with PyTorch's reading of an empty list: every dim. */
+function allIfEmpty(dim: number | readonly number[] | undefined): number | readonly number[] | undefined {
+  return Array.isArray(dim) && dim.length === 0 ? undefined : dim;
+}
+
 /**
- * Sum of elements over `dim` (all by default), with pairwise summation for accuracy.
+ * Sum of elements over `dim` (all by default, or for an empty list), with pairwise summation for accuracy.
  * Integer and bool inputs sum to int32.
  * @example sum(x, { dim: 1, keepdim: true })
  */
 export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   checkTensor(x, "sum");
-  const dims = normalizeDims(options.dim, x.ndim, "sum");
+  const dims = normalizeDims(allIfEmpty(options.dim), x.ndim, "sum");
   const keepdim = options.keepdim ?? false;
   const { outShape } = reductionPlan(x.shape, dims, keepdim);
   const outDtype = isFloatingDtype(x.dtype) ? x.dtype : "int32";
@@ -55,13 +63,13 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   return record(result, "SumBackward", [x], (g) => [gradSumRule(g, inputShape, dims, keepdim)], [], ([dx]) => sum(dx!, { dim: options.dim, keepdim }));
 }
 
-/** Mean over `dim` (all by default). Integer inputs are not accepted, as in PyTorch. */
+/** Mean over `dim` (all by default, or for an empty list). Integer inputs are not accepted, as in PyTorch. */
 export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
   checkTensor(x, "mean");
   if (!isFloatingDtype(x.dtype)) {
     throw new TypeError(`mean: could not infer output dtype; input dtype must be float32 or float64, got ${x.dtype} (convert with .float())`);
   }
-  const dims = normalizeDims(options.dim, x.ndim, "mean");
+  const dims = normalizeDims(allIfEmpty(options.dim), x.ndim, "mean");
   const count = numelOf(dims.map((d) => x.shape[d]!));
   return div(sum(x, options), count);
 }

@@ -24,6 +24,28 @@ export interface VarOptions {
   keepdim?: boolean;
   /** Subtracted from the element count in the divisor: 1 (default) = unbiased, 0 = biased. */
   correction?: number;
+  /** PyTorch's older form of `correction`: true = correction 1, false = correction 0 (not both). */
+  unbiased?: boolean;
+}
+
+const VAR_KEYS: readonly string[] = ["dim", "keepdim", "correction", "unbiased"];
+
+/** The divisor correction of `options`: `correction`, or 1/0 from `unbiased`, default 1. */
+function correctionOf(options: VarOptions, op: string): number {
+  for (const key of Object.keys(options)) {
+    if (!VAR_KEYS.includes(key)) throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (expected ${VAR_KEYS.join(", ")})`);
+  }
+  const { correction, unbiased } = options;
+  if (unbiased !== undefined) {
+    if (typeof unbiased !== "boolean") throw new TypeError(`${op}: unbiased must be a boolean, got ${describe(unbiased)}`);
+    if (correction !== undefined) throw new TypeError(`${op}: pass either correction or unbiased, not both`);
+    return unbiased ? 1 : 0;
+  }
+  if (correction === undefined) return 1;
+  if (typeof correction !== "number" || !Number.isFinite(correction)) {
+    throw new TypeError(`${op}: correction must be a finite number, got ${describe(correction)}`);
+  }
+  return correction;
 }
 
 function checkKeepdim(keepdim: unknown, op: string): boolean {
@@ -48,10 +70,7 @@ function varianceOp(x: Tensor, options: VarOptions, op: "var" | "std"): Tensor {
   checkFloat(x, op);
   const dims = reducedDims(options.dim, x.ndim, op);
   const keepdim = checkKeepdim(options.keepdim ?? false, op);
-  const correction = options.correction ?? 1;
-  if (typeof correction !== "number" || !Number.isFinite(correction)) {
-    throw new TypeError(`${op}: correction must be a finite number, got ${describe(correction)}`);
-  }
+  const correction = correctionOf(options, op);
   const { outShape } = reductionPlan(x.shape, dims, keepdim);
   const { values, outer, inner } = reducedLayout(x, dims);
   // As PyTorch: a non-positive divisor gives inf (or NaN for 0/0) rather than an error.
@@ -148,15 +167,25 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
 }
 
 /**
- * @internal the arguments of the `var`/`std` methods, which take either an options object or
- * PyTorch-style positional `(dim, keepdim, correction)`.
+ * @internal the arguments of the `var`/`std` methods, read as PyTorch reads them: an options
+ * object `{ dim, keepdim, correction, unbiased }`; positional `(dim, unbiased, keepdim)`; or a
+ * single boolean `unbiased` (every dim). A second positional argument that is not a boolean is
+ * refused, so `x.var(0, 0)` cannot be misread.
  */
-export function varArguments(dim: number | readonly number[] | VarOptions | undefined, keepdim: boolean | undefined, correction: number | undefined, op: string): VarOptions {
+export function varArguments(dim: number | readonly number[] | VarOptions | boolean | undefined, unbiased: boolean | undefined, keepdim: boolean | undefined, op: string): VarOptions {
   if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
-    if (keepdim !== undefined || correction !== undefined) {
-      throw new TypeError(`${op}: pass either an options object or positional (dim, keepdim, correction), not both`);
+    if (unbiased !== undefined || keepdim !== undefined) {
+      throw new TypeError(`${op}: pass either an options object or positional (dim, unbiased, keepdim), not both`);
     }
     return dim as VarOptions;
   }
-  return { dim: dim as number | readonly number[] | undefined, keepdim: keepdim ?? false, correction: correction ?? 1 };
+  if (typeof dim === "boolean") {
+    if (unbiased !== undefined || keepdim !== undefined) throw new TypeError(`${op}: after a boolean unbiased, no other positional argument is accepted`);
+    return { unbiased: dim };
+  }
+  if (unbiased !== undefined && typeof unbiased !== "boolean") {
+    throw new TypeError(`${op}: the second positional argument is unbiased (a boolean, as in PyTorch), got ${describe(unbiased)}; pass { correction } for a number`);
+  }
+  if (keepdim !== undefined && typeof keepdim !== "boolean") throw new TypeError(`${op}: keepdim must be a boolean, got ${describe(keepdim)}`);
+  return { dim: dim as number | readonly number[] | undefined, keepdim: keepdim ?? false, unbiased: unbiased ?? true };
 }

@@ -33,8 +33,9 @@ function unary(name: string, kind: ResultKind, f: (v: number) => number) {
     else mapUnary(strided(x), out, f);
     const y = Tensor.fromData(out, x.shape, dtype);
     if (rule === undefined) return y;
+    const saved = rule.saves === "input" ? x : rule.saves === "output" ? y : null;
     // Elementwise: the Jacobian is diagonal, so the tangent is the reverse rule applied to it.
-    return record(y, backwardName, [x], (g, [sx, sy]) => [rule(g, sx!, sy!)], [x, y], ([dx]) => rule(dx!, x, y));
+    return record(y, backwardName, [x], (g, [s]) => [rule.backward(g, s!)], [saved], ([dx]) => rule.backward(dx!, saved));
   };
 }
 

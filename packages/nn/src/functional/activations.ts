@@ -23,12 +23,19 @@ export function sigmoid(x: Tensor): Tensor {
 }
 
 /**
- * `log(sigmoid(x))`, computed stably as `min(x, 0) - log1p(exp(-|x|))` (no overflow for large |x|;
- * at x = 0 the tie rule of `minimum` gives the exact derivative 1/2).
+ * `log(sigmoid(x))`, computed stably: `x - log1p(exp(x))` where x < 0, `-log1p(exp(-x))` elsewhere
+ * (the values of PyTorch's `min(x, 0) - log1p(exp(-|x|))`). Both branches are smooth and each
+ * sees only its own side of 0 (the other side is replaced by 0 before `exp`), so every derivative
+ * is exact at 0 too (first 1/2, second -1/4, as PyTorch) and no overflow reaches the gradient.
  */
 export function logSigmoid(x: Tensor): Tensor {
   checkTensor(x, "logSigmoid", "input");
-  return core.sub(core.minimum(x, 0), core.log1p(core.exp(core.neg(core.abs(x)))));
+  const negative = core.lt(x, 0);
+  const xn = core.where(negative, x, 0);
+  const xp = core.where(negative, 0, x);
+  const left = core.sub(xn, core.log1p(core.exp(xn)));
+  const right = core.neg(core.log1p(core.exp(core.neg(xp))));
+  return core.where(negative, left, right);
 }
 
 /** Options of {@link gelu}. */

@@ -92,6 +92,16 @@ export function powForward(a: Tensor, b: Tensor, da: Tangent, db: Tangent): Tens
 }
 
 /**
+ * d(a ** exponent) for a number exponent (PyTorch's `pow_backward` with a Scalar): 0 for exponent 0,
+ * else `g * exponent * a^(exponent-1)`. Testing the exponent here instead of masking a computed
+ * value keeps the second derivative at a = 0 exact (0 for exponent 0 and 1, not 0 * Infinity = NaN).
+ */
+export function powScalarRule(g: Tensor, a: Tensor, exponent: number): Tensor {
+  if (exponent === 0) return zerosLike(a);
+  return mul(g, mul(pow(a, exponent - 1), exponent));
+}
+
+/**
  * The gradient of maximum/minimum: split evenly at ties, all of it to the winner, none to the loser
  * (`loses(x, y)`: x loses to y). As PyTorch's `where(a == b, g / 2, g).masked_fill_(a < b, 0)`, an
  * input compared with NaN (where neither loses) receives the whole gradient.

@@ -3,7 +3,7 @@
  * the shared kernel memory, synchronously: kernels are ordinary synchronous functions.
  * @module
  */
-import { wasmSimdSupported } from "../backend.js";
+import { markWasmUnavailable, wasmSimdSupported } from "../backend.js";
 import { kernelMemory, kernelMemoryShared } from "./kernel-memory.js";
 import type { WasmModule } from "./wasm-types.js";
 
@@ -28,13 +28,19 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * limit), so that callers keep their TypeScript fallback.
  */
 export function instantiateKernel<Exports>(sharedBase64: string, unsharedBase64: string): KernelModule<Exports> | null {
+  if (!wasmSimdSupported()) return null;
   const memory = kernelMemory();
-  if (!wasmSimdSupported() || memory === null) return null;
+  if (memory === null) {
+    markWasmUnavailable("this runtime cannot create WebAssembly memory");
+    return null;
+  }
   try {
     const module = new WebAssembly.Module(decodeBase64(kernelMemoryShared() ? sharedBase64 : unsharedBase64));
     const instance = new WebAssembly.Instance(module, { env: { memory: memory as WebAssembly.Memory } });
     return { module, exports: instance.exports as unknown as Exports };
-  } catch {
+  } catch (e) {
+    // Report what runs from now on: the TypeScript kernels, and why.
+    markWasmUnavailable(`a kernel module failed to compile or instantiate (${e instanceof Error ? e.message : String(e)})`);
     return null;
   }
 }
