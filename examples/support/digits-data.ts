@@ -2,7 +2,7 @@
 // 1797 rows of 64 pixel counts (0..16) and a label (0..9). Errors are one clear line each.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { Generator, type Tensor, tensor } from "@tapegrad/core";
+import { Generator, type Tensor, randperm, tensor } from "@tapegrad/core";
 import { DataError, PIXELS, parseDigits } from "./digits-csv.js";
 
 export { DataError, parseDigits };
@@ -33,12 +33,7 @@ export function readDigits(path: string): { pixels: Float32Array; labels: Int32A
 /** A seeded shuffle into train and test parts (`testFraction` of the rows go to test). */
 export function splitDigits(data: { pixels: Float32Array; labels: Int32Array }, testFraction: number, seed: number): { train: DigitsSplit; test: DigitsSplit } {
   const n = data.labels.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  const generator = new Generator(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = generator.nextInt(0, i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = Array.from(randperm(n, { generator: new Generator(seed) }).dataSync());
   const nTest = Math.round(n * testFraction);
   const take = (indices: number[]): DigitsSplit => {
     const x = new Float32Array(indices.length * PIXELS);

@@ -1,6 +1,6 @@
 // The playground's data sets as plain arrays (so they cross a Worker boundary): two 2-D toy sets drawn
 // from a seeded generator, iris and the handwritten digits parsed from the files in examples/data.
-import { Generator } from "@tapegrad/core";
+import { Generator, randperm } from "@tapegrad/core";
 import { parseDigits } from "../../../support/digits-csv.js";
 
 /** A classification data set: `n` rows of `features` numbers, and a class per row. */
@@ -93,12 +93,7 @@ function standardise(x: Float32Array, columns: number): void {
 /** A seeded split into train and validation rows (`valFraction` of them to validation). */
 export function splitDataset(data: Dataset, valFraction: number, seed: number): { train: Dataset; val: Dataset } {
   const n = data.y.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  const g = new Generator(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.nextInt(0, i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = Array.from(randperm(n, { generator: new Generator(seed) }).dataSync());
   const nVal = Math.round(n * valFraction);
   const take = (rows: number[]): Dataset => {
     const x = new Float32Array(rows.length * data.features);
