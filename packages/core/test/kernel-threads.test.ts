@@ -1,6 +1,7 @@
 // Kernel threads: helper threads run shares of a WebAssembly call on the shared kernel memory.
 // Large float32 products give the same bits on one thread and on two (each thread computes whole
-// rows of C), pinned operands are read in place, and a helper's trap becomes an error on the caller.
+// rows of C, or whole columns when C is wider than tall), pinned operands are read in place, and a
+// helper's trap becomes an error on the caller.
 import { afterEach, describe, expect, test } from "vitest";
 import { type Tensor, getKernelThreads, linear, matmul, pinStorage, randn, setKernelThreads, startKernelThreads } from "@tapegrad/core";
 import { allocateKernelBytes, helperCallCount, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
@@ -33,8 +34,9 @@ describe("kernel threads", () => {
     expect(getKernelThreads()).toBe(2);
   });
 
-  test("large products: identical bits on one and two threads, for every layout, odd row counts, bias and pinned operands", () => {
-    for (const [M, K, N] of [[203, 97, 130], [256, 256, 64], [9, 1000, 300]] as const) {
+  test("large products: identical bits on one and two threads, for every layout, odd row and column counts, bias and pinned operands", () => {
+    // Split by rows (M >= N) and by columns (M < N, the last share ending in a partial panel).
+    for (const [M, K, N] of [[203, 97, 130], [256, 256, 64], [9, 1000, 300], [16, 72, 3001]] as const) {
       const a = randn([M, K]);
       const b = randn([K, N]);
       const at = randn([K, M]).t();

@@ -2,7 +2,7 @@
  * The host side of the WebAssembly SIMD matrix products (`gemm.wat`, float32 and float64): one
  * lazily instantiated module on core's kernel memory. Pinned operands (see `pinStorage`) are read in place;
  * others are copied into a scratch block with `TypedArray.set` (a memmove), and the result is
- * copied out. Large products split their rows of C between the kernel threads.
+ * copied out. Large products split the rows or the columns of C between the kernel threads.
  * @module
  */
 import { kernelSplitThreads, runParallel } from "../threads/kernel-threads.js";
@@ -107,15 +107,24 @@ export function gemmWasm<T extends FloatBuffer>(
   return true;
 }
 
-/** How many threads a product of these sizes uses (1 below the threshold). */
+/** How many threads a product of these sizes uses (1 below the threshold, or when too narrow to split). */
 function threadsFor(M: number, K: number, N: number): number {
-  return M >= 8 && M * N * K >= MIN_THREADED_MACS ? Math.min(kernelSplitThreads(), Math.ceil(M / 4)) : 1;
+  if (M * N * K < MIN_THREADED_MACS) return 1;
+  const [extent, unit] = M >= N ? [M, ROW_UNIT] : [N, COLUMN_UNIT];
+  return Math.min(kernelSplitThreads(), Math.ceil(extent / unit));
 }
+
+/** Rows of C per thread share are a multiple of this: the micro-kernel's 4 rows. */
+const ROW_UNIT = 4;
+/** Columns of C per thread share are a multiple of this: whole micro-kernel panels, and whole cache lines of C per thread. */
+const COLUMN_UNIT = 16;
 
 /**
  * One product on operands already in kernel memory, on `threads` threads (work areas of
- * `w.workBytes` from `work`): blocks of whole 4-row micro-tiles of C, so every element is computed
- * exactly as by one thread.
+ * `w.workBytes` from `work`). The longer side of C is cut: blocks of whole 4-row micro-tiles when
+ * M >= N, else blocks of 16 columns (so each thread packs only its own columns of op(B) instead of
+ * all of it). Either way every element is computed exactly as by one thread: the same products,
+ * summed in the same k order.
  */
 function product(
   g: KernelModule<GemmExports>, w: Width, threads: number, work: number, transA: boolean, transB: boolean,
@@ -127,12 +136,20 @@ function product(
     w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, work);
     return;
   }
-  const rows = Math.ceil(M / threads / 4) * 4;
   const calls: number[][] = [];
-  for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
-    const m = Math.min(rows, M - i0);
-    const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
-    calls.push([+transA, +transB, m, N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, work + t * w.workBytes]);
+  if (M >= N) {
+    const rows = Math.ceil(M / threads / ROW_UNIT) * ROW_UNIT;
+    for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
+      const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
+      calls.push([+transA, +transB, Math.min(rows, M - i0), N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, work + t * w.workBytes]);
+    }
+  } else {
+    const cols = Math.ceil(N / threads / COLUMN_UNIT) * COLUMN_UNIT;
+    for (let j0 = 0, t = 0; j0 < N; j0 += cols, t++) {
+      const bCol = bPtr + (transB ? j0 * ldb : j0) * w.es;
+      const biasCol = biasPtr === 0 ? 0 : biasPtr + j0 * w.es;
+      calls.push([+transA, +transB, M, Math.min(cols, N - j0), K, aPtr, lda, bCol, ldb, cPtr + j0 * w.es, N, biasCol, work + t * w.workBytes]);
+    }
   }
   runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)));
 }
@@ -141,7 +158,7 @@ function product(
  * A batch of products through the wasm module (float32 or float64): for each `t < batch`, the
  * matrix at `aIndex[t] * M * K` of `a` times the one at `bIndex[t] * K * N` of `b` (each possibly
  * stored transposed), into `out` at `t * M * N`. Both operands are copied in once (unless pinned);
- * large products split their rows between threads. Returns false when the module is unavailable
+ * large products split their rows or columns between threads. Returns false when the module is unavailable
  * or the operands do not fit.
  */
 export function gemmBatchedWasm<T extends FloatBuffer>(
