@@ -117,6 +117,42 @@ describe("float32 matmul through the wasm kernel", () => {
   });
 });
 
+describe("float32 products are bit for bit (bias +) the products summed in k order", () => {
+  /** op(A) op(B) (+ bias) as the kernel defines it: each product rounded to float32, added to the running float32 sum in k order. */
+  function reference(a: Float32Array, ta: boolean, b: Float32Array, tb: boolean, bias: Float32Array | null, M: number, K: number, N: number): Float32Array {
+    const out = new Float32Array(M * N);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = bias === null ? 0 : bias[j]!;
+        for (let k = 0; k < K; k++) s = Math.fround(s + Math.fround(a[ta ? k * M + i : i * K + k]! * b[tb ? j * K + k : k * N + j]!));
+        out[i * N + j] = s;
+      }
+    }
+    return out;
+  }
+
+  test("for narrow products (computed transposed), SIMD-packed operands of every layout, with and without bias", () => {
+    // N of 1 to 12 against many rows: C^T is computed; 37 and 70 leave k remainders of the 4-k packing steps.
+    for (const [M, K, N] of [[256, 40, 10], [9, 37, 3], [13, 70, 12], [5, 300, 17], [40, 9, 1], [64, 33, 64]] as const) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const aData = f32([ta ? K : M, ta ? M : K]);
+          const bData = f32([tb ? N : K, tb ? K : N]);
+          const a = ta ? aData.t() : aData;
+          const b = tb ? bData.t() : bData;
+          const bias = f32([N]);
+          const [ad, bd] = [aData.dataSync() as Float32Array, bData.dataSync() as Float32Array];
+          const what = `M=${M} K=${K} N=${N} ta=${ta} tb=${tb}`;
+          expect(Array.from(matmul(a, b).dataSync()), what).toEqual(Array.from(reference(ad, ta, bd, tb, null, M, K, N)));
+          // linear(x, w, bias) = x w^T + bias: w^T is b.
+          const lin = linear(a, b.t(), bias);
+          expect(Array.from(lin.dataSync()), `${what} bias`).toEqual(Array.from(reference(ad, ta, bd, tb, bias.dataSync() as Float32Array, M, K, N)));
+        }
+      }
+    }
+  });
+});
+
 describe("float64 matmul through the wasm kernel (f64x2)", () => {
   test("agrees with the TypeScript kernel across K and N blocks, partial tiles, every transpose and batch dims", () => {
     // 4-column float64 panels: 270 and 9 leave partial panels, 7 and 1 partial row blocks.

@@ -11,10 +11,10 @@ import { type KernelModule, instantiateKernel } from "./instantiate.js";
 import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
 import { type FloatBuffer, Placer, align } from "./placer.js";
 
-/** One kernel call: transA, transB, M, N, K, a, lda, b, ldb, c, ldc, bias, work. */
+/** One kernel call: transA, transB, M, N, K, a, lda, b, ldb, c, ldc, bias, acc (1: add onto C), work. */
 type GemmCall = (
   transA: number, transB: number, M: number, N: number, K: number,
-  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, work: number,
+  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, acc: number, work: number,
 ) => void;
 
 /** The exports of `gemm.wat`. */
@@ -92,7 +92,8 @@ export function gemmWasm<T extends FloatBuffer>(
   const g = module();
   if (g === null) return false;
   const w = out instanceof Float32Array ? g.f32 : g.f64;
-  const threads = threadsFor(M, K, N);
+  const transposed = transposeWins(M, N, 32 / w.es);
+  const threads = transposed ? threadsFor(N, K, M) : threadsFor(M, K, N);
   const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) + Placer.bytes(out, M * N, false);
   const space = reserve(operandBytes + threads * w.workBytes, out);
   if (space === null) return false;
@@ -100,11 +101,32 @@ export function gemmWasm<T extends FloatBuffer>(
   const placer = new Placer(h, at + threads * w.workBytes);
   const aPtr = placer.place(a, aOffset, M * K);
   const bPtr = placer.place(b, bOffset, K * N);
+  if (transposed) {
+    // C^T = op(B)^T op(A)^T: the same products summed in the same order, so the same bits. The
+    // bias becomes the rows' starting values.
+    const ct = placer.slot(M * N);
+    const base = ct / w.es;
+    if (bias !== null) for (let j = 0; j < N; j++) h.fill(bias[biasOffset + j]!, base + j * M, base + (j + 1) * M);
+    product(g.kernel, w, threads, at, !transB, !transA, N, M, K, bPtr, aPtr, ct, 0, bias !== null);
+    for (let j = 0; j < N; j++) for (let i = 0, o = outOffset + j; i < M; i++, o += N) out[o] = h[base + j * M + i]!;
+    return true;
+  }
   const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
   const cPtr = placer.slot(M * N);
-  product(g.kernel, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr);
+  product(g.kernel, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr, false);
   placer.copyOut(cPtr, M * N, out, outOffset);
   return true;
+}
+
+/**
+ * Whether C = op(A) op(B) is better computed as its transpose: when C is so narrow that most of
+ * the micro-kernel's 8 (float32) or 4 (float64) columns would be padding, while the transpose
+ * fills the 4-row side better (C is 256 x 10 behind a 10-class linear layer: 12 x 256 computed
+ * transposed against 256 x 16 as it is).
+ */
+function transposeWins(M: number, N: number, panel: number): boolean {
+  const cost = (rows: number, cols: number): number => Math.ceil(rows / 4) * 4 * Math.ceil(cols / panel) * panel;
+  return cost(N, M) < 0.8 * cost(M, N);
 }
 
 /** How many threads a product of these sizes uses (1 below the threshold, or when too narrow to split). */
@@ -128,12 +150,13 @@ const COLUMN_UNIT = 16;
  */
 function product(
   g: KernelModule<GemmExports>, w: Width, threads: number, work: number, transA: boolean, transB: boolean,
-  M: number, N: number, K: number, aPtr: number, bPtr: number, cPtr: number, biasPtr: number,
+  M: number, N: number, K: number, aPtr: number, bPtr: number, cPtr: number, biasPtr: number, accumulate: boolean,
 ): void {
   const lda = transA ? M : K;
   const ldb = transB ? K : N;
+  const acc = +accumulate;
   if (threads === 1) {
-    w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, work);
+    w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, acc, work);
     return;
   }
   const calls: number[][] = [];
@@ -141,14 +164,14 @@ function product(
     const rows = Math.ceil(M / threads / ROW_UNIT) * ROW_UNIT;
     for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
       const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
-      calls.push([+transA, +transB, Math.min(rows, M - i0), N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, work + t * w.workBytes]);
+      calls.push([+transA, +transB, Math.min(rows, M - i0), N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, acc, work + t * w.workBytes]);
     }
   } else {
     const cols = Math.ceil(N / threads / COLUMN_UNIT) * COLUMN_UNIT;
     for (let j0 = 0, t = 0; j0 < N; j0 += cols, t++) {
       const bCol = bPtr + (transB ? j0 * ldb : j0) * w.es;
       const biasCol = biasPtr === 0 ? 0 : biasPtr + j0 * w.es;
-      calls.push([+transA, +transB, M, Math.min(cols, N - j0), K, aPtr, lda, bCol, ldb, cPtr + j0 * w.es, N, biasCol, work + t * w.workBytes]);
+      calls.push([+transA, +transB, M, Math.min(cols, N - j0), K, aPtr, lda, bCol, ldb, cPtr + j0 * w.es, N, biasCol, acc, work + t * w.workBytes]);
     }
   }
   runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)));
@@ -180,7 +203,7 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
   for (let t = 0; t < batch; t++) {
     const aAt = aPtr + aIndex[t]! * M * K * w.es;
     const bAt = bPtr + bIndex[t]! * K * N * w.es;
-    product(g.kernel, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0);
+    product(g.kernel, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0, false);
   }
   placer.copyOut(cPtr, batch * M * N, out, 0);
   return true;

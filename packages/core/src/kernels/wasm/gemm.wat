@@ -1,6 +1,7 @@
 ;; Matrix products with WebAssembly SIMD, for tapegrad's float32 (f32x4) and float64 (f64x2) matmul.
 ;;
 ;;   C[M x N] = op(A)[M x K] * op(B)[K x N]  (+ bias[N] broadcast over rows, if bias != 0)
+;;   or, with acc = 1, C[M x N] += op(A) op(B) (the sums start from C instead of zero or the bias)
 ;;   op(A)[i,k] = transA ? A[k*lda + i] : A[i*lda + k]
 ;;   op(B)[k,j] = transB ? B[j*ldb + k] : B[k*ldb + j]
 ;;
@@ -42,6 +43,23 @@
     (if (i32.eq (local.get $sh) (i32.const 3))
       (then (i64.store (local.get $dst) (i64.load (local.get $src))))
       (else (i32.store (local.get $dst) (i32.load (local.get $src))))))
+
+  ;; Store the transpose of the 4 x 4 float32 block whose rows are r0..r3 (row i: lanes 0..3) at dst,
+  ;; dst + stride, dst + 2*stride, dst + 3*stride: vector k holds lane k of r0, r1, r2 and r3.
+  (func $storeTransposed (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (param $dst i32) (param $stride i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; Interleave pairs of rows (unpcklps / unpckhps), then pairs of pairs (movlhps / movhlps).
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
 
   ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 32 bytes per k at dst (panel p at
   ;; dst + p*kc*32), zero-padding the last panel's missing columns.
@@ -103,15 +121,48 @@
             (if (i32.lt_s (local.get $nr) (local.get $pw))
               (then (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $kc) (i32.const 5)))))
             (local.set $jj (i32.const 0))
+            (if (i32.and (i32.eq (local.get $sh) (i32.const 2)) (i32.eq (local.get $nr) (i32.const 8)))
+              (then
+                ;; A whole float32 panel: 4 k at a time, two 4 x 4 transposes of the 8 columns.
+                (local.set $src (i32.add (local.get $b) (i32.shl
+                  (i32.add (i32.mul (i32.add (local.get $j0) (local.get $jp)) (local.get $ldb)) (local.get $k0))
+                  (i32.const 2))))
+                (local.set $o (local.get $out))
+                (local.set $k (i32.const 4))
+                (block $kdone
+                  (loop $quads
+                    (br_if $kdone (i32.gt_s (local.get $k) (local.get $kc)))
+                    (call $storeTransposed
+                      (v128.load (local.get $src))
+                      (v128.load (i32.add (local.get $src) (local.get $ldbBytes)))
+                      (v128.load (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 1))))
+                      (v128.load (i32.add (local.get $src) (i32.mul (local.get $ldbBytes) (i32.const 3))))
+                      (local.get $o) (i32.const 32))
+                    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 2))))
+                    (call $storeTransposed
+                      (v128.load (local.get $end))
+                      (v128.load (i32.add (local.get $end) (local.get $ldbBytes)))
+                      (v128.load (i32.add (local.get $end) (i32.shl (local.get $ldbBytes) (i32.const 1))))
+                      (v128.load (i32.add (local.get $end) (i32.mul (local.get $ldbBytes) (i32.const 3))))
+                      (i32.add (local.get $o) (i32.const 16)) (i32.const 32))
+                    (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                    (local.set $o (i32.add (local.get $o) (i32.const 128)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $quads)))
+                ;; The last kc % 4 values of k go through the loop below, from that k on.
+                (local.set $k (i32.sub (local.get $k) (i32.const 4)))
+                (local.set $jj (i32.const 0)))
+              (else (local.set $k (i32.const 0))))
             (block $cdone
               (loop $cols
                 (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
                 (local.set $src (i32.add (local.get $b) (i32.shl
                   (i32.add (i32.mul (i32.add (i32.add (local.get $j0) (local.get $jp)) (local.get $jj)) (local.get $ldb))
-                           (local.get $k0))
+                           (i32.add (local.get $k0) (local.get $k)))
                   (local.get $sh))))
-                (local.set $o (i32.add (local.get $out) (i32.shl (local.get $jj) (local.get $sh))))
-                (local.set $end (i32.add (local.get $src) (i32.shl (local.get $kc) (local.get $sh))))
+                (local.set $o (i32.add (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 5)))
+                                       (i32.shl (local.get $jj) (local.get $sh))))
+                (local.set $end (i32.add (local.get $src) (i32.shl (i32.sub (local.get $kc) (local.get $k)) (local.get $sh))))
                 ;; One loop per width: this strided gather is the whole cost of a transposed operand.
                 (if (i32.eq (local.get $sh) (i32.const 2))
                   (then
@@ -137,11 +188,42 @@
 
   ;; Pack 4 rows of op(A) over kc values of k (row r starts at a_r, each advancing ks bytes per k)
   ;; into dst, the 4 values of each k contiguous: the micro-kernel then reads A through one pointer.
-  ;; One loop per width: this runs once per row block and k, too often for a call per element.
+  ;; One loop per width: this runs once per row block and k, too often for a call per element; float32
+  ;; copies 16 bytes per k when the rows are adjacent and transposes 4 x 4 blocks when they are not.
   (func $packA (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $ks i32) (param $kc i32) (param $dst i32)
                (param $sh i32)
+    (local $end i32)
     (if (i32.eq (local.get $sh) (i32.const 2))
       (then
+        (if (i32.and (i32.eq (local.get $a1) (i32.add (local.get $a0) (i32.const 4)))
+                     (i32.eq (local.get $a3) (i32.add (local.get $a0) (i32.const 12))))
+          (then
+            ;; The 4 rows are adjacent (op(A) = A^T): each k is one 16-byte copy.
+            (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 4))))
+            (block $done
+              (loop $k
+                (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+                (v128.store (local.get $dst) (v128.load (local.get $a0)))
+                (local.set $a0 (i32.add (local.get $a0) (local.get $ks)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                (br $k)))
+            (return)))
+        (if (i32.eq (local.get $ks) (i32.const 4))
+          (then
+            ;; Rows contiguous along k: 4 k at a time, one 4 x 4 transpose.
+            (block $done
+              (loop $quads
+                (br_if $done (i32.lt_s (local.get $kc) (i32.const 4)))
+                (call $storeTransposed (v128.load (local.get $a0)) (v128.load (local.get $a1)) (v128.load (local.get $a2))
+                                       (v128.load (local.get $a3)) (local.get $dst) (i32.const 16))
+                (local.set $a0 (i32.add (local.get $a0) (i32.const 16)))
+                (local.set $a1 (i32.add (local.get $a1) (i32.const 16)))
+                (local.set $a2 (i32.add (local.get $a2) (i32.const 16)))
+                (local.set $a3 (i32.add (local.get $a3) (i32.const 16)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+                (local.set $kc (i32.sub (local.get $kc) (i32.const 4)))
+                (br $quads)))))
+        ;; The rest (or everything, for rows that repeat the last one) element by element.
         (block $done
           (loop $k
             (br_if $done (i32.le_s (local.get $kc) (i32.const 0)))
@@ -333,12 +415,13 @@
       (then (call $microF32 (local.get $ap) (local.get $bp) (local.get $kc) (local.get $c) (local.get $ldcBytes) (local.get $init) (local.get $bias)))
       (else (call $microF64 (local.get $ap) (local.get $bp) (local.get $kc) (local.get $c) (local.get $ldcBytes) (local.get $init) (local.get $bias)))))
 
-  ;; C = op(A) op(B) (+ bias) for elements of 2^sh bytes: see the header. work: $workBytes(sh)
-  ;; bytes of scratch, 16-aligned. The bias, when given, must be followed by 32 readable bytes (a
-  ;; partial panel reads past its end).
+  ;; C = op(A) op(B) (+ bias) for elements of 2^sh bytes: see the header; with acc = 1, C += op(A)
+  ;; op(B) instead (the sums start from C: no bias then). work: $workBytes(sh) bytes of scratch,
+  ;; 16-aligned. The bias, when given, must be followed by 32 readable bytes (a partial panel reads
+  ;; past its end).
   (func $gemm (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-        (param $bias i32) (param $work i32) (param $sh i32)
+        (param $bias i32) (param $acc i32) (param $work i32) (param $sh i32)
     (local $pw i32) (local $rs i32) (local $ks i32) (local $ldcBytes i32) (local $tile i32) (local $pack i32)
     (local $j0 i32) (local $nc i32) (local $k0 i32) (local $kc i32) (local $init i32)
     (local $i0 i32) (local $mr i32) (local $jp i32) (local $nr i32)
@@ -368,7 +451,7 @@
           (call $packB (local.get $transB) (local.get $b) (local.get $ldb) (local.get $k0) (local.get $kc)
                        (local.get $j0) (local.get $nc) (local.get $pack) (local.get $sh))
           (local.set $init
-            (if (result i32) (i32.eqz (local.get $k0))
+            (if (result i32) (i32.and (i32.eqz (local.get $k0)) (i32.eqz (local.get $acc)))
               (then (if (result i32) (local.get $bias) (then (i32.const 2)) (else (i32.const 1))))
               (else (i32.const 0))))
           (local.set $i0 (i32.const 0))
@@ -421,14 +504,16 @@
   ;; The float32 product (f32x4 lanes, float32 sums).
   (func (export "sgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-        (param $bias i32) (param $work i32)
+        (param $bias i32) (param $acc i32) (param $work i32)
     (call $gemm (local.get $transA) (local.get $transB) (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $lda)
-                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $work) (i32.const 2)))
+                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $acc) (local.get $work)
+                (i32.const 2)))
 
   ;; The float64 product (f64x2 lanes, float64 sums).
   (func (export "dgemm") (param $transA i32) (param $transB i32) (param $M i32) (param $N i32) (param $K i32)
         (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-        (param $bias i32) (param $work i32)
+        (param $bias i32) (param $acc i32) (param $work i32)
     (call $gemm (local.get $transA) (local.get $transB) (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $lda)
-                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $work) (i32.const 3)))
+                (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc) (local.get $bias) (local.get $acc) (local.get $work)
+                (i32.const 3)))
 )
