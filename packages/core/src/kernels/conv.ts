@@ -5,7 +5,9 @@
  * @module
  */
 import type { TypedArray } from "../dtype.js";
+import { getKernelBackend } from "./backend.js";
 import { matmulKernel } from "./matmul.js";
+import { kernelScratchArray, releaseKernelScratchArray } from "./wasm/kernel-memory.js";
 
 /**
  * Everything a convolution kernel needs to know of the shapes: input `[N, C, H, W]`, weight
@@ -96,15 +98,20 @@ const KEEP_LIMIT = 1 << 23;
 /**
  * A work buffer of the element type of `like` with at least `length` elements, reused between
  * calls (fresh memory costs page faults on first touch, and garbage): valid until the next call of
- * the same slot; kernels are synchronous and do not nest. Its contents are arbitrary.
+ * the same slot; kernels are synchronous and do not nest. Its contents are arbitrary. Kept buffers
+ * live in kernel memory where it is shared, so the matrix products read and write them in place
+ * instead of copying them in and out at every call.
  */
 function scratch(like: TypedArray, length: number, slot: number): TypedArray {
   const f64 = like instanceof Float64Array;
   const list: TypedArray[] = f64 ? scratchBuffers.f64 : scratchBuffers.f32;
   let buf = list[slot];
   if (buf === undefined || buf.length < length) {
-    buf = f64 ? new Float64Array(length) : new Float32Array(length);
-    if (length <= KEEP_LIMIT) list[slot] = buf;
+    const type = f64 ? Float64Array : Float32Array;
+    if (length > KEEP_LIMIT) return new type(length);
+    if (buf !== undefined) releaseKernelScratchArray(buf as Float32Array | Float64Array);
+    buf = (getKernelBackend() === "wasm" ? kernelScratchArray(type, length) : null) ?? new type(length);
+    list[slot] = buf;
   }
   return buf;
 }

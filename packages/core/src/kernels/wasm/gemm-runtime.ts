@@ -94,7 +94,8 @@ export function gemmWasm<T extends FloatBuffer>(
   const w = out instanceof Float32Array ? g.f32 : g.f64;
   const transposed = transposeWins(M, N, 32 / w.es);
   const threads = transposed ? threadsFor(N, K, M) : threadsFor(M, K, N);
-  const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) + Placer.bytes(out, M * N, false);
+  const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) +
+    (transposed ? Placer.bytes(out, M * N, false) : Placer.resultBytes(out, M * N));
   const space = reserve(operandBytes + threads * w.workBytes, out);
   if (space === null) return false;
   const { at, h } = space;
@@ -112,7 +113,7 @@ export function gemmWasm<T extends FloatBuffer>(
     return true;
   }
   const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
-  const cPtr = placer.slot(M * N);
+  const cPtr = placer.result(out, outOffset, M * N);
   product(g.kernel, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr, false);
   placer.copyOut(cPtr, M * N, out, outOffset);
   return true;
@@ -193,13 +194,13 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
   if (g === null) return false;
   const w = out instanceof Float32Array ? g.f32 : g.f64;
   const threads = threadsFor(M, K, N);
-  const space = reserve(threads * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.bytes(out, batch * M * N, false), out);
+  const space = reserve(threads * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.resultBytes(out, batch * M * N), out);
   if (space === null) return false;
   const { at, h } = space;
   const placer = new Placer(h, at + threads * w.workBytes);
   const aPtr = placer.place(a, 0, a.length);
   const bPtr = placer.place(b, 0, b.length);
-  const cPtr = placer.slot(batch * M * N);
+  const cPtr = placer.result(out, 0, batch * M * N);
   for (let t = 0; t < batch; t++) {
     const aAt = aPtr + aIndex[t]! * M * K * w.es;
     const bAt = bPtr + bIndex[t]! * K * N * w.es;

@@ -128,3 +128,36 @@ export function kernelHeapF32(): Float32Array {
   if (heapF32.byteLength !== buffer.byteLength) heapF32 = new Float32Array(buffer);
   return heapF32;
 }
+
+/** Byte addresses of the arrays made by {@link kernelScratchArray}. */
+const scratchArrays = new WeakMap<Float32Array | Float64Array, number>();
+
+/**
+ * @internal a kernel's long-lived work array in kernel memory (a view, valid across growths):
+ * the WebAssembly kernels read and write it in place, where a plain array would be copied in or
+ * out at every call. Null when the kernel memory is not shared (a view of a plain memory is
+ * detached when it grows) or cannot grow that far: use a plain array then. Give it back with
+ * {@link releaseKernelScratchArray}.
+ */
+export function kernelScratchArray(type: typeof Float32Array | typeof Float64Array, length: number): Float32Array | Float64Array | null {
+  if (!kernelMemoryShared()) return null;
+  const address = allocateKernelBytes(length * type.BYTES_PER_ELEMENT);
+  if (address === null) return null;
+  // Read the buffer after allocating: the allocation may have grown the memory.
+  const view = new type(kernelMemory()!.buffer, address, length);
+  scratchArrays.set(view, address);
+  return view;
+}
+
+/** @internal free the block of an array made by {@link kernelScratchArray} (the array must not be used after). */
+export function releaseKernelScratchArray(view: Float32Array | Float64Array): void {
+  const address = scratchArrays.get(view);
+  if (address === undefined) return;
+  scratchArrays.delete(view);
+  releaseKernelBytes(address);
+}
+
+/** @internal the byte address of element 0 of an array made by {@link kernelScratchArray}, else null. */
+export function kernelScratchAddress(view: Float32Array | Float64Array): number | null {
+  return scratchArrays.get(view) ?? null;
+}
