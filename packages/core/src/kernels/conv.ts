@@ -66,11 +66,23 @@ function unfold(x: TypedArray, xOff: number, geo: ConvGeometry, n0: number, nb: 
         const [wLo, wHi] = validRange(kw, W, sW, pW, dW, OW);
         const row = ((c * KH + kh) * KW + kw) * width;
         const iwStart = kw * dW - pW;
+        // Rows of the window as long as the input's (stride 1, "same" width): its valid part is one
+        // run of the input, copied at once; the padding columns are zeroed after it.
+        const flat = !back && sH === 1 && sW === 1 && OW === W && hLo < hHi && wLo < wHi;
         for (let n = 0; n < nb; n++) {
           const plane = xOff + ((n0 + n) * C + c0 + c) * H * W;
           const dst0 = row + n * P;
           if (!back && hLo > 0) cols.fill(0, dst0, dst0 + hLo * OW);
           if (!back && hHi < OH) cols.fill(0, dst0 + hHi * OW, dst0 + P);
+          if (flat) {
+            const start = plane + (hLo - pH + kh * dH) * W + iwStart + wLo;
+            cols.set(x.subarray(start, start + (hHi - hLo - 1) * W + wHi - wLo), dst0 + hLo * OW + wLo);
+            for (let dst = dst0 + hLo * OW, end = dst0 + hHi * OW; dst < end; dst += OW) {
+              for (let ow = 0; ow < wLo; ow++) cols[dst + ow] = 0;
+              for (let ow = wHi; ow < OW; ow++) cols[dst + ow] = 0;
+            }
+            continue;
+          }
           for (let oh = hLo; oh < hHi; oh++) {
             const src = plane + (oh * sH - pH + kh * dH) * W + iwStart;
             const dst = dst0 + oh * OW;
