@@ -35,8 +35,9 @@ describe("kernel threads", () => {
   });
 
   test("large products: identical bits on one and two threads, for every layout, odd row and column counts, bias and pinned operands", () => {
-    // Split by rows (M >= N) and by columns (M < N, the last share ending in a partial panel).
-    for (const [M, K, N] of [[203, 97, 130], [256, 256, 64], [9, 1000, 300], [16, 72, 3001]] as const) {
+    // Split by rows (M >= N) and by columns (M < N, the last share ending in a partial panel); the
+    // 9-column product runs transposed (C^T, 9 x 4000, split by columns).
+    for (const [M, K, N] of [[203, 97, 130], [256, 256, 64], [9, 1000, 300], [16, 72, 3001], [4000, 120, 9]] as const) {
       const a = randn([M, K]);
       const b = randn([K, N]);
       const at = randn([K, M]).t();
