@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { type Tensor, grad, tensor } from "@tapegrad/core";
-import { F, type CrossEntropyOptions } from "@tapegrad/nn";
+import { F } from "@tapegrad/nn";
 
 type Num = number | "NaN" | "Infinity" | "-Infinity";
 interface Encoded {
@@ -45,7 +45,7 @@ function close(got: Tensor, want: Encoded, what: string): void {
   });
 }
 
-function options(c: Case): CrossEntropyOptions {
+function options(c: Case): F.CrossEntropyOptions {
   const a = c.args;
   return {
     ...(a.reduction === undefined ? {} : { reduction: a.reduction }),
