@@ -2,7 +2,7 @@
 // gradcheck and gradgradcheck in float64 for every reduction and option, the first-order kernel
 // against the recorded (tensor-op) backward bit for bit in float32 too, and its errors.
 import { describe, expect, test } from "vitest";
-import { type DType, Generator, type Tensor, grad, gradcheck, gradgradcheck, randn, tensor } from "@tapegrad/core";
+import { type DType, Generator, type Tensor, cat, grad, gradcheck, gradgradcheck, randn, tensor, zeros } from "@tapegrad/core";
 import { type CrossEntropyArgs, crossEntropyLogits } from "../src/ops/cross-entropy.js";
 
 const base: CrossEntropyArgs = { target: Int32Array.of(), reduction: "mean", weight: null, ignoreIndex: -100, labelSmoothing: 0 };
@@ -63,6 +63,22 @@ describe("crossEntropyLogits", () => {
     expect(() => grad([loss], [x], { createGraph: true })).toThrow(
       /CrossEntropyBackward: the logits \(a float64 tensor of shape \[3,4\]\) were modified in place after the loss was computed/,
     );
+  });
+
+  test("strided logits (a transposed layout, a view at an offset) give the bits of their contiguous copy", () => {
+    const a = { ...base, target: Int32Array.of(1, 0, 2, 2), labelSmoothing: 0.1 };
+    const leaf = randn([4, 3], { generator: new Generator(5) }).requiresGrad_(true);
+    const transposed = leaf.mul(1).t().contiguous().t();
+    const atOffset = cat([zeros([1, 3]), leaf.mul(1)], 0).narrow(0, 1, 4);
+    expect(transposed.isContiguous()).toBe(false);
+    expect(atOffset.offset).toBe(3);
+    const want = crossEntropyLogits(leaf, a);
+    const wantGrad = Array.from(grad([want], [leaf], { retainGraph: true })[0]!.dataSync());
+    for (const view of [transposed, atOffset]) {
+      const got = crossEntropyLogits(view, a);
+      expect(got.item()).toBe(want.item());
+      expect(Array.from(grad([got], [leaf])[0]!.dataSync())).toEqual(wantGrad);
+    }
   });
 
   test("targets that do not fit the logits are refused", () => {
