@@ -6,7 +6,6 @@
  * @module
  */
 import type { TypedArray } from "../dtype.js";
-import { pairwiseSum } from "./reduce.js";
 import { sliceExpSum, sliceMax } from "./softmax.js";
 
 /** The targets and options of one cross-entropy, shared by the forward and backward kernels. */
@@ -36,8 +35,8 @@ function classWeight(plan: CrossEntropyPlan, c: number): number {
 
 /**
  * Per-slice losses into `losses` (0 for an ignored target) and the softmax (rounded to the dtype
- * of `probs`) into `probs`, the logits' layout; returns the per-slice weights of the counted
- * targets in `counted` (the mean's denominator is their pairwise sum).
+ * of `probs`) into `probs`, in the logits' layout, and the weight of each counted target into
+ * `counted` (0 for an ignored one; the mean's denominator is their pairwise sum).
  * `loss = w[t] * (lse - x[t])`, and with smoothing `(1 - e) * that + (e / C) * sum_c w[c] * (lse - x[c])`,
  * where `lse - x[c]` is computed as `-(x[c] - max - log(sum exp(x - max)))`, as log-softmax does.
  * @throws RangeError for a target outside [0, C) that is not `ignoreIndex`.
@@ -74,11 +73,6 @@ export function crossEntropyKernel(
       counted[s] = wt;
     }
   }
-}
-
-/** The sum of the per-slice losses in the pairwise order `sum` uses. */
-export function totalLoss(losses: Float64Array): number {
-  return pairwiseSum(losses, 0, losses.length);
 }
 
 /**
