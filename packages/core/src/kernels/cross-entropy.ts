@@ -35,14 +35,14 @@ function classWeight(plan: CrossEntropyPlan, c: number): number {
 
 /**
  * Per-slice losses into `losses` (0 for an ignored target) and the softmax (rounded to the dtype
- * of `probs`) into `probs`, in the logits' layout, and the weight of each counted target into
+ * of `probs`) into `probs` (unless null: nothing will differentiate), in the logits' layout, and the weight of each counted target into
  * `counted` (0 for an ignored one; the mean's denominator is their pairwise sum).
  * `loss = w[t] * (lse - x[t])`, and with smoothing `(1 - e) * that + (e / C) * sum_c w[c] * (lse - x[c])`,
  * where `lse - x[c]` is computed as `-(x[c] - max - log(sum exp(x - max)))`, as log-softmax does.
  * @throws RangeError for a target outside [0, C) that is not `ignoreIndex`.
  */
 export function crossEntropyKernel(
-  x: TypedArray, offset: number, plan: CrossEntropyPlan, losses: Float64Array, probs: TypedArray, counted: Float64Array,
+  x: TypedArray, offset: number, plan: CrossEntropyPlan, losses: Float64Array, probs: TypedArray | null, counted: Float64Array,
 ): void {
   const { outer, classes: C, inner, target, ignoreIndex, smoothing } = plan;
   const e = new Float64Array(C);
@@ -51,7 +51,7 @@ export function crossEntropyKernel(
       const start = offset + o * C * inner + i;
       const max = sliceMax(x, start, C, inner);
       const sum = sliceExpSum(x, start, C, inner, max, e);
-      for (let k = 0, q = start - offset; k < C; k++, q += inner) probs[q] = e[k]! / sum;
+      if (probs !== null) for (let k = 0, q = start - offset; k < C; k++, q += inner) probs[q] = e[k]! / sum;
       const s = o * inner + i;
       const t = target[s]!;
       if (t === ignoreIndex) {

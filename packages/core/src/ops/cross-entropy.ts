@@ -5,7 +5,7 @@
  * @module
  */
 import { isGradEnabled } from "../autograd/grad-mode.js";
-import { record } from "../autograd/record.js";
+import { needsGrad, record } from "../autograd/record.js";
 import { type CrossEntropyTerms, crossEntropyForward, crossEntropyRule } from "../autograd/rules/cross-entropy-rules.js";
 import { forwardActive } from "../autograd/tangents.js";
 import { type TypedArray, allocate } from "../dtype.js";
@@ -68,7 +68,8 @@ export function crossEntropyLogits(input: Tensor, args: CrossEntropyArgs): Tenso
   };
   const losses = new Float64Array(slices);
   const counted = new Float64Array(slices);
-  const probs = allocate(dtype, input.numel());
+  // The softmax is kept for a first-order backward only when there will be one.
+  const probs = needsGrad([input]) ? allocate(dtype, input.numel()) : null;
   const contiguous = input.isContiguous();
   crossEntropyKernel(contiguous ? input.storage.data : input.values(), contiguous ? input.offset : 0, plan, losses, probs, counted);
 
@@ -117,7 +118,7 @@ export function crossEntropyLogits(input: Tensor, args: CrossEntropyArgs): Tenso
       const gv = g.values();
       const G = args.reduction === "none" ? gv : plan.round(gv[0]! / (args.reduction === "mean" ? roundedDenominator : 1));
       const dx = allocate(dtype, input.numel());
-      crossEntropyGradKernel(plan, probs, withRowFactor, weightSum, G, dx);
+      crossEntropyGradKernel(plan, probs!, withRowFactor, weightSum, G, dx);
       return [Tensor.fromData(dx, input.shape, dtype)];
     },
     [],
