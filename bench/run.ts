@@ -84,6 +84,9 @@ async function main(): Promise<void> {
   };
   console.log(`tapegrad bench (${quick ? "quick" : "full"}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, TF.js ${machine.tfjs} (wasm simd ${wasm.simd}, threads ${wasm.threads}), load average ${machine.loadAverage.toFixed(2)}`);
   for (const line of peers.lines) console.log(`  ${line}`);
+  if (machine.loadAverage > machine.cores) {
+    console.log(`  WARNING: load average ${machine.loadAverage.toFixed(1)} on ${machine.cores} cores: other processes share the CPU, so figures of multithreaded contenders (tapegrad's helpers, pytorch-${machine.cores}t) are unreliable`);
+  }
   const reports: FamilyReport[] = [];
   for (const name of only as FamilyName[]) {
     const t0 = performance.now();
