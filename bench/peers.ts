@@ -24,7 +24,7 @@ export interface Peers {
   lines: string[];
 }
 
-/** A peer not started, with its reason. */
+/** No peer started yet. */
 const none = (): Peers => ({ pytorch1: null, pytorchN: null, jax: false, tapegradThreads: getKernelThreads(), lines: [] });
 
 /**

@@ -151,9 +151,9 @@ def setup_chain(msg):
 def setup_digits(msg):
     """Epochs of the digits demo's loop: ASGD, LinearLR then CosineAnnealingLR, one scheduler step per epoch."""
     h = msg["hyper"]
-    n = len(base64.b64decode(msg["y"])) // 4
-    x = floats(msg["x"], (n, 64))
     y = ints(msg["y"])
+    n = y.numel()
+    x = floats(msg["x"], (n, 64))
     orders = [ints(o) for o in msg["orders"]]
     model = mlp_model(64, h["hidden"], 10, msg["weights"])
     opt = torch.optim.ASGD(model.parameters(), lr=h["lr"], lambd=h["lambd"], t0=h["t0"])
