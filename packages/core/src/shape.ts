@@ -57,6 +57,7 @@ export function checkNumel(n: number, where: string, what: string): number {
 
 /** Whether two shapes are equal. */
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -64,9 +65,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 /**
  * The shape two shapes broadcast to (NumPy/PyTorch rules: align trailing dims; sizes must be equal or 1).
+ * When it is one of the two (the common case), that array itself is returned, so a result can
+ * share its operand's (frozen) shape array.
  * @throws RangeError naming both shapes and the offending dimension.
  */
-export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
+  if (a === b || broadcastsInto(b, a)) return a;
+  if (broadcastsInto(a, b)) return b;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -80,6 +85,17 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     out[i] = da === 1 ? db : da;
   }
   return out;
+}
+
+/** Whether `small` broadcasts to exactly `big` (no more dims; each aligned size 1 or equal). */
+function broadcastsInto(small: Shape, big: Shape): boolean {
+  const lead = big.length - small.length;
+  if (lead < 0) return false;
+  for (let i = 0; i < small.length; i++) {
+    const d = small[i]!;
+    if (d !== 1 && d !== big[i + lead]) return false;
+  }
+  return true;
 }
 
 /**

@@ -139,13 +139,14 @@ function addInto(buffers: Map<Node, Tensor>, node: Node, grad: Tensor): void {
  * has the leaf's dtype.
  */
 function checkGrad(node: Node, index: number, grad: Tensor): Tensor {
-  const meta = node.inputMeta[index]!;
-  if (!sameShape(meta.shape, grad.shape)) {
+  const shape = node.inputShape(index);
+  if (!sameShape(shape, grad.shape)) {
     throw new Error(
-      `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(meta.shape)}`,
+      `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(shape)}`,
     );
   }
-  if (grad.dtype !== meta.dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(meta.dtype)) return cast(grad, meta.dtype);
+  const dtype = node.inputDtype(index);
+  if (grad.dtype !== dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(dtype)) return cast(grad, dtype);
   return grad;
 }
 
@@ -196,7 +197,7 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
       const run = useful === null || useful.has(node);
       const next = node.nextFunctions;
       if (grad !== undefined && run) {
-        grad = runHooks(node.tensorHooks, grad);
+        if (node.hasHooks) grad = runHooks(node.tensorHooks, grad);
         if (node.retainGradOf !== null) node.retainGradOf.accumulateGrad(grad, options.createGraph);
         if (options.captureNodes !== null && targets.has(node)) {
           const prev = captured.get(node);

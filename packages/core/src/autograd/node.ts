@@ -35,13 +35,13 @@ export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 class SavedTensor {
   readonly version: number;
   private readonly storage: Storage;
-  private readonly strides: readonly number[];
+  private readonly strides: readonly number[] | null;
   private readonly offset: number;
   private readonly history: Node | null;
   constructor(readonly tensor: Tensor) {
     this.storage = tensor.storage;
     this.version = tensor.storage.version;
-    this.strides = tensor.strides;
+    this.strides = tensor.stridesOrNull;
     this.offset = tensor.offset;
     this.history = tensor.gradFn;
   }
@@ -54,7 +54,7 @@ class SavedTensor {
   /** The saved value: the tensor itself, or an alias of what it was if it has been rebound since. */
   value(): Tensor {
     const t = this.tensor;
-    if (t.storage === this.storage && t.offset === this.offset && t.strides === this.strides) return t;
+    if (t.storage === this.storage && t.offset === this.offset && t.stridesOrNull === this.strides) return t;
     return t.aliasOf(this.storage, this.strides, this.offset, this.history);
   }
 }
@@ -69,6 +69,8 @@ export interface InputMeta {
 
 let nextSequenceNumber = 0;
 
+const NOTHING_SAVED: ReadonlyArray<SavedTensor | null> = Object.freeze([]);
+
 /**
  * One recorded operation on the tape (a tensor's `gradFn`). `nextFunctions` are the nodes of the
  * inputs' history (null for an input that needs no gradient).
@@ -76,29 +78,86 @@ let nextSequenceNumber = 0;
 export class Node {
   /** Creation order; the engine runs later nodes first when several are ready (as PyTorch does). */
   readonly sequenceNumber = nextSequenceNumber++;
-  /** Hooks registered on the output tensor (non-leaf `registerHook`). */
-  readonly tensorHooks: TensorHook[] = [];
   /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
   retainGradOf: Tensor | null = null;
   /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
   forwardStack: string | null = null;
-  private saved: Array<SavedTensor | null> | null;
+  /** Shape of the op's output (what the incoming gradient must have). */
+  readonly outputShape: Shape;
+  /** Dtype of the op's output. */
+  readonly outputDtype: DType;
+  /** Hooks on the output tensor, made on first registration (most nodes have none). */
+  private hooks: TensorHook[] | null = null;
+  /** Shape and dtype of each input, flat (`[shape0, dtype0, shape1, dtype1, ...]`): one array per node. */
+  private readonly inputLayout: ReadonlyArray<Shape | DType>;
+  private saved: ReadonlyArray<SavedTensor | null> | null;
   private rule: GradRule | null;
 
+  /**
+   * @param inputs the op's inputs (only their shapes and dtypes are kept, to check the gradients
+   *   the rule returns; a null input counts as a 0-dim tensor of the output's dtype).
+   * @param output the op's output (only its shape and dtype are kept).
+   */
   constructor(
     /** The op's backward name, e.g. `MulBackward`. */
     readonly name: string,
     /** One entry per op input. */
     readonly nextFunctions: ReadonlyArray<Node | null>,
-    /** Shape and dtype of each input, to check the gradients the rule returns. */
-    readonly inputMeta: ReadonlyArray<InputMeta>,
+    inputs: ReadonlyArray<Tensor | null>,
     rule: GradRule | null,
     saved: ReadonlyArray<Tensor | null>,
-    /** Shape and dtype of the op's output (what the incoming gradient must have). */
-    readonly outputMeta: InputMeta,
+    output: Tensor,
   ) {
+    this.outputShape = output.shape;
+    this.outputDtype = output.dtype;
+    const layout = new Array<Shape | DType>(2 * inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i];
+      layout[2 * i] = t ? t.shape : SCALAR_SHAPE;
+      layout[2 * i + 1] = t ? t.dtype : output.dtype;
+    }
+    this.inputLayout = layout;
     this.rule = rule;
-    this.saved = saved.map((t) => (t === null ? null : new SavedTensor(t)));
+    if (saved.length === 0) this.saved = NOTHING_SAVED;
+    else {
+      const s = new Array<SavedTensor | null>(saved.length);
+      for (let i = 0; i < saved.length; i++) {
+        const t = saved[i];
+        s[i] = t === null || t === undefined ? null : new SavedTensor(t);
+      }
+      this.saved = s;
+    }
+  }
+
+  /** Hooks registered on the output tensor (non-leaf `registerHook`). */
+  get tensorHooks(): TensorHook[] {
+    return (this.hooks ??= []);
+  }
+
+  /** @internal whether any hook is registered on the output tensor (without making the list). */
+  get hasHooks(): boolean {
+    return this.hooks !== null && this.hooks.length > 0;
+  }
+
+  /** Shape and dtype of each input, to check the gradients the rule returns. */
+  get inputMeta(): InputMeta[] {
+    const n = this.inputLayout.length / 2;
+    return Array.from({ length: n }, (_, i) => ({ shape: this.inputShape(i), dtype: this.inputDtype(i) }));
+  }
+
+  /** Shape and dtype of the op's output (what the incoming gradient must have). */
+  get outputMeta(): InputMeta {
+    return { shape: this.outputShape, dtype: this.outputDtype };
+  }
+
+  /** @internal the shape of input `i`. */
+  inputShape(i: number): Shape {
+    return this.inputLayout[2 * i] as Shape;
+  }
+
+  /** @internal the dtype of input `i`. */
+  inputDtype(i: number): DType {
+    return this.inputLayout[2 * i + 1] as DType;
   }
 
   /** Whether `release()` already dropped the saved tensors. */
@@ -108,17 +167,24 @@ export class Node {
 
   /** The saved tensors, after checking none was modified in place since it was saved. */
   unpackSaved(): Array<Tensor | null> {
-    if (this.saved === null) throw freedError(this.name);
-    return this.saved.map((s) => {
-      if (s === null) return null;
+    const saved = this.saved;
+    if (saved === null) throw freedError(this.name);
+    const out = new Array<Tensor | null>(saved.length);
+    for (let i = 0; i < saved.length; i++) {
+      const s = saved[i]!;
+      if (s === null) {
+        out[i] = null;
+        continue;
+      }
       if (s.currentVersion !== s.version) {
         throw new Error(
           `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
             `a ${s.tensor.dtype} tensor of shape [${s.tensor.shape.join(",")}] is at version ${s.currentVersion}; expected version ${s.version} instead`,
         );
       }
-      return s.value();
-    });
+      out[i] = s.value();
+    }
+    return out;
   }
 
   /**
@@ -143,13 +209,17 @@ export class Node {
   }
 }
 
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+
+const NO_INPUTS: readonly never[] = Object.freeze([]);
+
 /** The sink node of a leaf tensor that requires grad: the engine accumulates into `variable.grad`. */
 export class AccumulateGrad extends Node {
   constructor(
     /** The leaf whose `.grad` this node accumulates into. */
     readonly variable: Tensor,
   ) {
-    super("AccumulateGrad", [], [], null, [], { shape: variable.shape, dtype: variable.dtype });
+    super("AccumulateGrad", NO_INPUTS, NO_INPUTS, null, NO_INPUTS, variable);
   }
   override get released(): boolean {
     return false;

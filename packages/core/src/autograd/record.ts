@@ -50,10 +50,17 @@ export function record(
 ): Tensor {
   if (forwardActive()) propagateTangent(out, name, inputs, forward);
   if (anomaly.enabled && anomaly.checkForward) checkForwardResult(name, out, inputs);
-  if (!needsGrad(inputs)) return out;
-  const next = inputs.map((t) => (t && t.requiresGrad ? t.historyNode() : null));
-  const meta = inputs.map((t) => ({ shape: t ? t.shape : [], dtype: t ? t.dtype : out.dtype }));
-  const node = new Node(name, next, meta, backward, saved, { shape: out.shape, dtype: out.dtype });
+  if (!isGradEnabled()) return out;
+  let next: Array<Node | null> | null = null;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t && t.requiresGrad) {
+      if (next === null) next = new Array<Node | null>(inputs.length).fill(null);
+      next[i] = t.historyNode();
+    }
+  }
+  if (next === null) return out;
+  const node = new Node(name, next, inputs, backward, saved, out);
   if (anomaly.enabled) node.forwardStack = forwardStack();
   out.setHistory(node);
   return out;
