@@ -84,10 +84,8 @@ export class Tensor {
   private leafRequiresGrad = false;
   private history: Node | null = null;
   private historyVersion = 0;
-  private accumulator: AccumulateGrad | null = null;
-  private gradValue: Tensor | null = null;
-  private hooksOfLeaf: TensorHook[] | null = null;
-  private retains = false;
+  /** Gradient state most tensors never have (a `.grad`, leaf hooks, retention), made on first use. */
+  private gradState: GradState | null = null;
 
   /**
    * @internal use the creation functions (`tensor`, `zeros`, ...) instead. `shape` and `strides`
@@ -217,8 +215,8 @@ export class Tensor {
    * on the old one and see the gradient of the value before the in-place op).
    */
   setHistory(node: Node | null): void {
-    if (this.retains && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
-    if (this.retains && node !== null) node.retainGradOf = this;
+    if (this.retainsGrad && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
+    if (this.retainsGrad && node !== null) node.retainGradOf = this;
     this.history = node;
     this.historyVersion = this.storage.version;
     if (node !== null) this.leafRequiresGrad = false;
@@ -248,13 +246,13 @@ export class Tensor {
   historyNode(): Node {
     const fn = this.gradFn;
     if (fn !== null) return fn;
-    if (this.accumulator === null) this.accumulator = new AccumulateGrad(this);
-    return this.accumulator;
+    const state = this.stateForGrad();
+    return (state.accumulator ??= new AccumulateGrad(this));
   }
 
   /** The accumulated gradient (assignable: a tensor of the same shape and dtype, or null). */
   get grad(): Tensor | null {
-    return this.gradValue;
+    return this.gradState === null ? null : this.gradState.grad;
   }
   /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype (not the tensor itself), or null. */
   set grad(value: Tensor | null) {
@@ -267,36 +265,41 @@ export class Tensor {
         `grad: assigned gradient has shape ${formatShape(value.shape)} and dtype ${value.dtype}, but the tensor has shape ${formatShape(this.shape)} and dtype ${this.dtype}`,
       );
     }
-    this.gradValue = value;
+    if (value !== null || this.gradState !== null) this.stateForGrad().grad = value;
+  }
+
+  private stateForGrad(): GradState {
+    return (this.gradState ??= { accumulator: null, grad: null, hooks: null, retains: false });
   }
 
   /** @internal hooks of a leaf tensor, run before its gradient is accumulated (a shared empty list when none). */
   get leafHooks(): readonly TensorHook[] {
-    return this.hooksOfLeaf ?? NO_HOOKS;
+    return this.gradState?.hooks ?? NO_HOOKS;
   }
 
   /** Whether a non-leaf tensor keeps its gradient in `.grad` (see {@link Tensor.retainGrad}). */
   get retainsGrad(): boolean {
-    return this.retains;
+    return this.gradState !== null && this.gradState.retains;
   }
 
   /** Keep the gradient of this non-leaf tensor in `.grad` after backward (leaves always keep theirs). */
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
     if (this.isLeaf) return;
-    this.retains = true;
+    this.stateForGrad().retains = true;
     this.gradFn!.retainGradOf = this;
   }
 
   /** @internal add a gradient into `.grad` (a fresh, contiguous copy unless building a graph). */
   accumulateGrad(g: Tensor, createGraph: boolean): void {
+    const state = this.stateForGrad();
     const incoming = createGraph ? g : g.detach();
-    if (this.gradValue === null) {
-      this.gradValue = createGraph ? incoming : incoming.clone();
-    } else if (createGraph || this.gradValue.requiresGrad) {
-      this.gradValue = this.gradValue.add(incoming);
+    if (state.grad === null) {
+      state.grad = createGraph ? incoming : incoming.clone();
+    } else if (createGraph || state.grad.requiresGrad) {
+      state.grad = state.grad.add(incoming);
     } else {
-      inplace.addInPlaceRaw(this.gradValue, incoming);
+      inplace.addInPlaceRaw(state.grad, incoming);
     }
   }
 
@@ -307,7 +310,7 @@ export class Tensor {
   registerHook(hook: TensorHook): RemovableHandle {
     if (typeof hook !== "function") throw new TypeError(`registerHook: hook must be a function, got ${describe(hook)}`);
     if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
-    const list = this.isLeaf ? (this.hooksOfLeaf ??= []) : this.gradFn!.tensorHooks;
+    const list = this.isLeaf ? (this.stateForGrad().hooks ??= []) : this.gradFn!.tensorHooks;
     list.push(hook);
     return {
       remove: () => {
@@ -861,6 +864,18 @@ export class Tensor {
 }
 
 const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
+
+/** A tensor's gradient state beyond its history (see `Tensor.gradState`). */
+interface GradState {
+  /** The sink node of a leaf that requires grad. */
+  accumulator: AccumulateGrad | null;
+  /** `.grad`. */
+  grad: Tensor | null;
+  /** Hooks of a leaf. */
+  hooks: TensorHook[] | null;
+  /** Whether a non-leaf keeps its gradient (`retainGrad()`). */
+  retains: boolean;
+}
 
 /** `a` itself if frozen (nothing can change it, so tensors may share it), else a frozen copy. */
 function frozen(a: readonly number[]): readonly number[] {

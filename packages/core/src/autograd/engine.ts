@@ -139,13 +139,14 @@ function addInto(buffers: Map<Node, Tensor>, node: Node, grad: Tensor): void {
  * has the leaf's dtype.
  */
 function checkGrad(node: Node, index: number, grad: Tensor): Tensor {
-  const shape = node.inputShape(index);
+  const input = node.nextFunctions[index]!;
+  const shape = input.outputShape;
   if (!sameShape(shape, grad.shape)) {
     throw new Error(
       `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(shape)}`,
     );
   }
-  const dtype = node.inputDtype(index);
+  const dtype = input.outputDtype;
   if (grad.dtype !== dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(dtype)) return cast(grad, dtype);
   return grad;
 }

@@ -71,6 +71,13 @@ let nextSequenceNumber = 0;
 
 const NOTHING_SAVED: ReadonlyArray<SavedTensor | null> = Object.freeze([]);
 
+/** The parts of a node few nodes use, made on first use (keeps every recorded node small). */
+interface NodeExtras {
+  hooks: TensorHook[] | null;
+  retainGradOf: Tensor | null;
+  forwardStack: string | null;
+}
+
 /**
  * One recorded operation on the tape (a tensor's `gradFn`). `nextFunctions` are the nodes of the
  * inputs' history (null for an input that needs no gradient).
@@ -78,45 +85,30 @@ const NOTHING_SAVED: ReadonlyArray<SavedTensor | null> = Object.freeze([]);
 export class Node {
   /** Creation order; the engine runs later nodes first when several are ready (as PyTorch does). */
   readonly sequenceNumber = nextSequenceNumber++;
-  /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
-  retainGradOf: Tensor | null = null;
-  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
-  forwardStack: string | null = null;
   /** Shape of the op's output (what the incoming gradient must have). */
   readonly outputShape: Shape;
   /** Dtype of the op's output. */
   readonly outputDtype: DType;
-  /** Hooks on the output tensor, made on first registration (most nodes have none). */
-  private hooks: TensorHook[] | null = null;
-  /** Shape and dtype of each input, flat (`[shape0, dtype0, shape1, dtype1, ...]`): one array per node. */
-  private readonly inputLayout: ReadonlyArray<Shape | DType>;
+  private extras: NodeExtras | null = null;
   private saved: ReadonlyArray<SavedTensor | null> | null;
   private rule: GradRule | null;
 
   /**
-   * @param inputs the op's inputs (only their shapes and dtypes are kept, to check the gradients
-   *   the rule returns; a null input counts as a 0-dim tensor of the output's dtype).
-   * @param output the op's output (only its shape and dtype are kept).
+   * @param output the op's output: only its shape and dtype are kept. The gradient the rule returns
+   *   for input `i` is checked against `nextFunctions[i]`'s output: every tensor has the shape and
+   *   dtype of the node it flows into (its gradFn's output, or itself for a leaf's accumulator).
    */
   constructor(
     /** The op's backward name, e.g. `MulBackward`. */
     readonly name: string,
     /** One entry per op input. */
     readonly nextFunctions: ReadonlyArray<Node | null>,
-    inputs: ReadonlyArray<Tensor | null>,
     rule: GradRule | null,
     saved: ReadonlyArray<Tensor | null>,
     output: Tensor,
   ) {
     this.outputShape = output.shape;
     this.outputDtype = output.dtype;
-    const layout = new Array<Shape | DType>(2 * inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const t = inputs[i];
-      layout[2 * i] = t ? t.shape : SCALAR_SHAPE;
-      layout[2 * i + 1] = t ? t.dtype : output.dtype;
-    }
-    this.inputLayout = layout;
     this.rule = rule;
     if (saved.length === 0) this.saved = NOTHING_SAVED;
     else {
@@ -129,35 +121,48 @@ export class Node {
     }
   }
 
+  private extra(): NodeExtras {
+    return (this.extras ??= { hooks: null, retainGradOf: null, forwardStack: null });
+  }
+
   /** Hooks registered on the output tensor (non-leaf `registerHook`). */
   get tensorHooks(): TensorHook[] {
-    return (this.hooks ??= []);
+    return (this.extra().hooks ??= []);
   }
 
   /** @internal whether any hook is registered on the output tensor (without making the list). */
   get hasHooks(): boolean {
-    return this.hooks !== null && this.hooks.length > 0;
+    const hooks = this.extras === null ? null : this.extras.hooks;
+    return hooks !== null && hooks.length > 0;
   }
 
-  /** Shape and dtype of each input, to check the gradients the rule returns. */
-  get inputMeta(): InputMeta[] {
-    const n = this.inputLayout.length / 2;
-    return Array.from({ length: n }, (_, i) => ({ shape: this.inputShape(i), dtype: this.inputDtype(i) }));
+  /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
+  get retainGradOf(): Tensor | null {
+    return this.extras === null ? null : this.extras.retainGradOf;
+  }
+  set retainGradOf(t: Tensor | null) {
+    if (t !== null || this.extras !== null) this.extra().retainGradOf = t;
+  }
+
+  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
+  get forwardStack(): string | null {
+    return this.extras === null ? null : this.extras.forwardStack;
+  }
+  set forwardStack(stack: string | null) {
+    if (stack !== null || this.extras !== null) this.extra().forwardStack = stack;
+  }
+
+  /**
+   * Shape and dtype of each input a gradient flows into (null for an input that needs none), to
+   * check the gradients the rule returns.
+   */
+  get inputMeta(): Array<InputMeta | null> {
+    return this.nextFunctions.map((n) => (n === null ? null : n.outputMeta));
   }
 
   /** Shape and dtype of the op's output (what the incoming gradient must have). */
   get outputMeta(): InputMeta {
     return { shape: this.outputShape, dtype: this.outputDtype };
-  }
-
-  /** @internal the shape of input `i`. */
-  inputShape(i: number): Shape {
-    return this.inputLayout[2 * i] as Shape;
-  }
-
-  /** @internal the dtype of input `i`. */
-  inputDtype(i: number): DType {
-    return this.inputLayout[2 * i + 1] as DType;
   }
 
   /** Whether `release()` already dropped the saved tensors. */
@@ -209,8 +214,6 @@ export class Node {
   }
 }
 
-const SCALAR_SHAPE: Shape = Object.freeze([]);
-
 const NO_INPUTS: readonly never[] = Object.freeze([]);
 
 /** The sink node of a leaf tensor that requires grad: the engine accumulates into `variable.grad`. */
@@ -219,7 +222,7 @@ export class AccumulateGrad extends Node {
     /** The leaf whose `.grad` this node accumulates into. */
     readonly variable: Tensor,
   ) {
-    super("AccumulateGrad", NO_INPUTS, NO_INPUTS, null, NO_INPUTS, variable);
+    super("AccumulateGrad", NO_INPUTS, null, NO_INPUTS, variable);
   }
   override get released(): boolean {
     return false;

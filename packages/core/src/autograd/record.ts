@@ -60,7 +60,7 @@ export function record(
     }
   }
   if (next === null) return out;
-  const node = new Node(name, next, inputs, backward, saved, out);
+  const node = new Node(name, next, backward, saved, out);
   if (anomaly.enabled) node.forwardStack = forwardStack();
   out.setHistory(node);
   return out;
