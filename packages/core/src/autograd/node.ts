@@ -54,7 +54,9 @@ class SavedTensor {
   /** The saved value: the tensor itself, or an alias of what it was if it has been rebound since. */
   value(): Tensor {
     const t = this.tensor;
-    if (t.storage === this.storage && t.offset === this.offset && t.stridesOrNull === this.strides) return t;
+    // Strides saved as null (row-major, not yet materialized) may have been materialized since.
+    const sameStrides = t.stridesOrNull === this.strides || (this.strides === null && t.isContiguous());
+    if (t.storage === this.storage && t.offset === this.offset && sameStrides) return t;
     return t.aliasOf(this.storage, this.strides, this.offset, this.history);
   }
 }
