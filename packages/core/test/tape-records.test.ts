@@ -65,3 +65,33 @@ describe("node metadata", () => {
     expect(node.forwardStack).toBeNull();
   });
 });
+
+describe("nested backward runs", () => {
+  test("a hook that runs grad() over nodes the outer backward is part-way through leaves the outer run's sums intact", () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const h = x.mul(2);
+    const a = h.mul(h);
+    const b = h.mul(3); // recorded after a, so its gradient reaches h's node first
+    const s = h.sum();
+    let inner: number[] = [];
+    a.registerHook(() => {
+      inner = grad(s, x, { retainGraph: true })[0]!.tolist() as number[];
+    });
+    a.add(b).sum().backward(); // 4x^2 + 6x
+    expect(inner).toEqual([2, 2]);
+    expect(x.grad!.tolist()).toEqual([14, 22]); // 8x + 6
+  });
+
+  test("a backward that throws part-way leaves no gradient behind on the graph's nodes", () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const y = x.mul(x);
+    const z = y.mul(3);
+    const fail = z.registerHook(() => {
+      throw new Error("stop");
+    });
+    expect(() => z.sum().backward(undefined, { retainGraph: true })).toThrow("stop");
+    fail.remove();
+    z.sum().backward();
+    expect(x.grad!.tolist()).toEqual([6, 12]);
+  });
+});

@@ -92,6 +92,12 @@ export class Node {
   /** Dtype of the op's output. */
   readonly outputDtype: DType;
   private extras: NodeExtras | null = null;
+  /** @internal engine scratch: the backward run using this node (0: none). */
+  runId = 0;
+  /** @internal engine scratch: edges into this node that run has still to process. */
+  pendingEdges = 0;
+  /** @internal engine scratch: the sum of the gradients that arrived in that run so far. */
+  gradSum: Tensor | undefined = undefined;
   private saved: ReadonlyArray<SavedTensor | null> | null;
   private rule: GradRule | null;
 
@@ -176,6 +182,7 @@ export class Node {
   unpackSaved(): Array<Tensor | null> {
     const saved = this.saved;
     if (saved === null) throw freedError(this.name);
+    if (saved.length === 0) return [];
     const out = new Array<Tensor | null>(saved.length);
     for (let i = 0; i < saved.length; i++) {
       const s = saved[i]!;

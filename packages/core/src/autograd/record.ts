@@ -51,15 +51,17 @@ export function record(
   if (forwardActive()) propagateTangent(out, name, inputs, forward);
   if (anomaly.enabled && anomaly.checkForward) checkForwardResult(name, out, inputs);
   if (!isGradEnabled()) return out;
-  let next: Array<Node | null> | null = null;
+  let any = false;
+  for (let i = 0; i < inputs.length && !any; i++) {
+    const t = inputs[i];
+    any = t !== null && t !== undefined && t.requiresGrad;
+  }
+  if (!any) return out;
+  const next: Array<Node | null> = [];
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t && t.requiresGrad) {
-      if (next === null) next = new Array<Node | null>(inputs.length).fill(null);
-      next[i] = t.historyNode();
-    }
+    next.push(t !== null && t !== undefined && t.requiresGrad ? t.historyNode() : null);
   }
-  if (next === null) return out;
   const node = new Node(name, next, backward, saved, out);
   if (anomaly.enabled) node.forwardStack = forwardStack();
   out.setHistory(node);
