@@ -9,14 +9,26 @@ export type Shape = readonly number[];
 
 /** Number of elements of a tensor of this shape (1 for a 0-dim tensor). */
 export function numelOf(shape: Shape): number {
+  // An indexed loop: `for...of` over a frozen array (every tensor's shape) goes through the
+  // iterator protocol even in optimized code.
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
+}
+
+/**
+ * An unfrozen copy of `a` with packed elements, so that every frozen shape or strides array has
+ * the same elements kind and the loops reading them stay monomorphic.
+ */
+export function packedCopy(a: readonly number[]): number[] {
+  const copy: number[] = [];
+  for (let i = 0; i < a.length; i++) copy.push(a[i]!);
+  return copy;
 }
 
 /** Row-major (C order) strides for `shape`. */
 export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = packedCopy(shape);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;

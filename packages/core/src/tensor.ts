@@ -6,7 +6,7 @@
 import { AccumulateGrad, Node, type TensorHook } from "./autograd/node.js";
 import { type DType, type TypedArray, isFloatingDtype } from "./dtype.js";
 import { describe } from "./describe.js";
-import { type Shape, contiguousStrides, formatShape, numelOf, sameShape } from "./shape.js";
+import { type Shape, contiguousStrides, formatShape, numelOf, packedCopy, sameShape } from "./shape.js";
 import { Storage } from "./storage.js";
 import * as creation from "./ops/creation.js";
 import * as unary from "./ops/unary.js";
@@ -879,7 +879,7 @@ interface GradState {
 
 /** `a` itself if frozen (nothing can change it, so tensors may share it), else a frozen copy. */
 function frozen(a: readonly number[]): readonly number[] {
-  return Object.isFrozen(a) ? a : Object.freeze(a.slice());
+  return Object.isFrozen(a) ? a : Object.freeze(packedCopy(a));
 }
 
 /**

@@ -231,7 +231,8 @@ export class AccumulateGrad extends Node {
     /** The leaf whose `.grad` this node accumulates into. */
     readonly variable: Tensor,
   ) {
-    super("AccumulateGrad", NO_INPUTS, null, NO_INPUTS, variable);
+    // A fresh (not frozen) empty array: the engine's loops over nextFunctions stay monomorphic.
+    super("AccumulateGrad", [], null, NO_INPUTS, variable);
   }
   override get released(): boolean {
     return false;

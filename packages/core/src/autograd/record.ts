@@ -57,15 +57,18 @@ export function record(
     any = t !== null && t !== undefined && t.requiresGrad;
   }
   if (!any) return out;
-  const next: Array<Node | null> = [];
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    next.push(t !== null && t !== undefined && t.requiresGrad ? t.historyNode() : null);
-  }
+  // Literals for the common arities: one allocation, no growth.
+  const n = inputs.length;
+  const next = n === 1 ? [nodeOf(inputs[0]!)] : n === 2 ? [nodeOf(inputs[0]!), nodeOf(inputs[1]!)] : inputs.map(nodeOf);
   const node = new Node(name, next, backward, saved, out);
   if (anomaly.enabled) node.forwardStack = forwardStack();
   out.setHistory(node);
   return out;
+}
+
+/** The node gradients for input `t` flow into, or null if it needs none. */
+function nodeOf(t: Tensor | null): Node | null {
+  return t !== null && t !== undefined && t.requiresGrad ? t.historyNode() : null;
 }
 
 /** Run `forward` on the inputs' tangents (if any) and attach the result to `out`. */
