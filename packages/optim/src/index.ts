@@ -27,8 +27,8 @@ export { adamUpdatePure, adamInitState, type AdamParamState, type AdamPureOption
 export { unrollSteps, type UnrollOptions, type UnrollResult, type PureUpdate } from "./hypergrad/unroll.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
 export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
-export { rmspropUpdatePure, rmspropInitState, type RmspropParamState } from "./functional/rmsprop-update-pure.js";
-export { adagradUpdatePure, adagradInitState, type AdagradParamState } from "./functional/adagrad-update-pure.js";
+export { rmspropUpdatePure, rmspropInitState, type RmspropParamState, type RmspropPureOptions } from "./functional/rmsprop-update-pure.js";
+export { adagradUpdatePure, adagradInitState, type AdagradParamState, type AdagradPureOptions } from "./functional/adagrad-update-pure.js";
 export {
   LRScheduler, setSchedulerWarningSink, STEP_ORDER_WARNING, GET_LR_WARNING, type WarningSink, type LRSchedulerStateDict,
 } from "./lr-scheduler/lr-scheduler.js";

@@ -1,25 +1,12 @@
 // Hyperparameters as tensors on the tape: SGD's weightDecay, momentum and dampening (pure update and
 // the differentiable class path), and per-parameter or elementwise learning rates (Meta-SGD).
-import { Tensor, dualLevel, getDefaultDtype, grad, makeDual, setDefaultDtype, tensor, unpackDual } from "@tapegrad/core";
+import { Tensor, dualLevel, grad, makeDual, unpackDual } from "@tapegrad/core";
 import { type AdamParamState, SGD, type SgdParamState, adamInitState, adamUpdatePure, sgdUpdatePure, unrollSteps } from "@tapegrad/optim";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { f64, inner, outer, useFloat64Default, values, w0Values } from "./hyper-fixtures.js";
 
-const f64 = (data: number[] | number, requiresGrad = false): Tensor => tensor(data, { dtype: "float64", requiresGrad });
-const values = (t: Tensor): number[] => Array.from(t.dataSync());
+useFloat64Default();
 
-let savedDtype: "float32" | "float64";
-beforeEach(() => {
-  savedDtype = getDefaultDtype();
-  setDefaultDtype("float64");
-});
-afterEach(() => setDefaultDtype(savedDtype));
-
-// An inner loss whose recorded gradient saves the parameter, and an outer loss.
-const x = f64([0.5, -1, 2]).reshape([1, 3]);
-const c = f64([0.2, -0.4, 1]);
-const inner = (w: Tensor): Tensor => x.mul(w).matmul(w.reshape([3, 1])).square().sum().mul(0.05).add(w.sub(c).square().sum().mul(0.5));
-const outer = (w: Tensor): Tensor => w.sub(f64([0.3, -0.2, 0.1])).square().sum();
-const w0Values = [1, -1, 0.5];
 const K = 5;
 
 interface Hyper {
