@@ -3,7 +3,7 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { LRScheduler, type ScheduledLr, checkFinite, checkInteger, checkSchedulerOptions, scaleLr } from "./lr-scheduler.js";
 
 /** Options of {@link LinearLR} (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`). */
 export interface LinearLROptions {
@@ -93,19 +93,19 @@ export class LinearLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const n = this.lastEpoch;
     const { startFactor: s, endFactor: e, totalIters: t } = this;
-    if (n === 0) return this.groupLrs().map((lr) => lr * s);
+    if (n === 0) return this.groupLrs().map((lr) => scaleLr(lr, s));
     if (this.isInitial || n > t) return this.groupLrs();
     const d = e - s;
     const factor = 1.0 + d / (t * s + (n - 1) * d);
-    return this.groupLrs().map((lr) => lr * factor);
+    return this.groupLrs().map((lr) => scaleLr(lr, factor));
   }
 
   /** `baseLr * linearLrFactor(lastEpoch)`. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * linearLrFactor(this.lastEpoch, this));
+  protected override closedFormLr(): ScheduledLr[] {
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, linearLrFactor(this.lastEpoch, this)));
   }
 
   protected hyperparameters(): Record<string, unknown> {
