@@ -22,7 +22,7 @@ export { Adagrad, type AdagradOptions, type AdagradParamGroup } from "./adagrad.
 export { sgdUpdate, type SgdUpdateOptions } from "./functional/sgd-update.js";
 export { adamUpdate, type AdamUpdateOptions } from "./functional/adam-update.js";
 export { sgdUpdatePure, type SgdParamState, type SgdPureOptions } from "./functional/sgd-update-pure.js";
-export type { TensorHyperparameter } from "./functional/hyper-tensors.js";
+export type { TensorHyperparameter, PerParamLr } from "./functional/hyper-tensors.js";
 export { adamUpdatePure, adamInitState, type AdamParamState, type AdamPureOptions } from "./functional/adam-update-pure.js";
 export { unrollSteps, type UnrollOptions, type UnrollResult, type PureUpdate } from "./hypergrad/unroll.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";

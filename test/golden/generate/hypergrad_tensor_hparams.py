@@ -364,10 +364,14 @@ case("adagrad_all", Q, "adagrad", {"lr": 0.1, "lr_decay": 0.2, "eps": 1e-2, "wei
 case("adagrad_mlp", M, "adagrad", {"lr": 0.2, "lr_decay": 0.05, "eps": 1e-3, "weight_decay": 0.01}, 8)
 case("asgd_alpha_wd", Q, "asgd", {"lr": 0.1, "lambd": 0.05, "alpha": 0.75, "weight_decay": 0.05}, 5, {"t0": 2})
 case("asgd_mlp", M, "asgd", {"lr": 0.5, "lambd": 0.1, "alpha": 0.6, "weight_decay": 0.01}, 8, {"t0": 1e6})
-# Meta-SGD: an elementwise learning rate per parameter tensor (no torch class takes these).
+# Meta-SGD: an elementwise learning rate per parameter tensor (no torch class takes these), also
+# through Adam's and RMSprop's pure updates.
 g = torch.Generator().manual_seed(7)
 meta = {f"lr[{i}]": (0.2 + 0.2 * torch.rand(p.shape, generator=g)).tolist() for i, p in enumerate(M[3])}
 case("meta_sgd_elementwise_mlp", M, "sgd", {**meta, "momentum": 0.5}, 6)
+meta_small = {k: [[x * 0.05 for x in row] if isinstance(row, list) else row * 0.05 for row in v] for k, v in meta.items()}
+case("meta_adam_elementwise_mlp", M, "adam", {**meta_small, "beta1": 0.9, "beta2": 0.99, "eps": 1e-4, "weight_decay": 0.01}, 6)
+case("meta_rmsprop_elementwise_mlp", M, "rmsprop", {**meta_small, "alpha": 0.9, "eps": 1e-3, "weight_decay": 0.01, "momentum": 0.2}, 6)
 # Schedulers on a tensor lr that requires grad.
 case("sgd_linear_warmup", Q, "sgd", {"lr": 0.2, "momentum": 0.9}, 7, None, {"kind": "linear", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 4})
 case("adam_cosine", Q, "adam", {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-3, "weight_decay": 0.0}, 7, None, {"kind": "cosine", "T_max": 3, "eta_min": 0.01})

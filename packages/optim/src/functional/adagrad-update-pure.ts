@@ -6,16 +6,17 @@
 import { Tensor, add, div, fullLike, mul } from "@tapegrad/core";
 import { stepTensor } from "../optimizer-checks.js";
 import { type AdagradUpdateOptions } from "./adagrad-update.js";
-import { resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
-import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff } from "./hyper-tensors.js";
+import { type PerParamLr, type TensorHyperparameter, addScaled, checkHyperparameter, isOff, lrPerParam } from "./hyper-tensors.js";
 
 /**
  * Options of {@link adagradUpdatePure}: those of {@link AdagradUpdateOptions}, where `lrDecay`, `eps`
  * and `weightDecay` may also be 1-element tensors (on the tape, to differentiate with respect to them).
  */
-export interface AdagradPureOptions extends Omit<AdagradUpdateOptions, "lrDecay" | "eps" | "weightDecay"> {
+export interface AdagradPureOptions extends Omit<AdagradUpdateOptions, "lr" | "lrDecay" | "eps" | "weightDecay"> {
+  /** Learning rate: one for every parameter, per parameter, or elementwise (see {@link PerParamLr}). */
+  lr: PerParamLr;
   /** Learning-rate decay: step k uses `lr / (1 + (k - 1) * lrDecay)`. */
   lrDecay: TensorHyperparameter;
   /** Added to the denominator for numerical stability. */
@@ -47,7 +48,8 @@ export function adagradInitState(param: Tensor, options: { initialAccumulatorVal
  * One Adagrad step without mutation: the same operations and values as {@link adagradUpdate}
  * (and `Adagrad`), but every result is a new tensor, so the step can be unrolled and
  * differentiated (each op is recorded when grad mode is on), also with respect to a tensor `lr`,
- * `lrDecay`, `eps` or `weightDecay` that requires grad. With number hyperparameters the operations
+ * `lrDecay`, `eps` or `weightDecay` that requires grad, and with per-parameter or elementwise
+ * learning rates. With number hyperparameters the operations
  * are exactly those of `Adagrad`.
  *
  * ```
@@ -88,8 +90,9 @@ export function adagradUpdatePure(
     checkStepState(where, st.step, i);
     return [["states.sum", st.sum as Tensor]];
   });
-  const lr = resolveLr(options.lr, where);
-  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
+  const lrs = lrPerParam(where, options.lr, params);
+  return stepEach(params, grads, states, options.maximize, (p, g0, s, i) => {
+    const lr = lrs[i]!;
     const g = isOff(weightDecay) ? g0 : addScaled(g0, p, weightDecay);
     const stepT = s.step.add(1);
     const decay = typeof lrDecay === "number" ? 1 + (stepT.item() - 1) * lrDecay : add(mul(lrDecay, stepT.item() - 1), 1);

@@ -6,10 +6,9 @@
 import { Tensor, zerosLike } from "@tapegrad/core";
 import { stepTensor } from "../optimizer-checks.js";
 import { type RmspropUpdateOptions } from "./rmsprop-update.js";
-import { resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
-import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
+import { type PerParamLr, type TensorHyperparameter, addScaled, checkHyperparameter, isOff, lrPerParam, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
 
 /** One parameter's RMSprop state for {@link rmspropUpdatePure} (the keys of `RMSprop`'s `opt.state.get(p)`). */
 export interface RmspropParamState {
@@ -47,7 +46,9 @@ export function usesMomentum(momentum: TensorHyperparameter): boolean {
  * `weightDecay` and `momentum` may also be 1-element tensors (on the tape, to differentiate with
  * respect to them).
  */
-export interface RmspropPureOptions extends Omit<RmspropUpdateOptions, "alpha" | "eps" | "weightDecay" | "momentum"> {
+export interface RmspropPureOptions extends Omit<RmspropUpdateOptions, "lr" | "alpha" | "eps" | "weightDecay" | "momentum"> {
+  /** Learning rate: one for every parameter, per parameter, or elementwise (see {@link PerParamLr}). */
+  lr: PerParamLr;
   /** Smoothing constant of the running averages, >= 0. */
   alpha: TensorHyperparameter;
   /** Added to the denominator for numerical stability. */
@@ -62,7 +63,8 @@ export interface RmspropPureOptions extends Omit<RmspropUpdateOptions, "alpha" |
  * One RMSprop step without mutation: the same operations and values as {@link rmspropUpdate}
  * (and `RMSprop`), but every result is a new tensor, so the step can be unrolled and
  * differentiated (each op is recorded when grad mode is on), also with respect to a tensor `lr`,
- * `alpha`, `eps`, `weightDecay` or `momentum` that requires grad. With number hyperparameters the
+ * `alpha`, `eps`, `weightDecay` or `momentum` that requires grad, and with per-parameter or
+ * elementwise learning rates. With number hyperparameters the
  * operations are exactly those of `RMSprop`.
  *
  * ```
@@ -108,8 +110,9 @@ export function rmspropUpdatePure(
     if (options.centered) list.push(["states.gradAvg", st.gradAvg as Tensor]);
     return list;
   });
-  const lr = resolveLr(options.lr, where);
-  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
+  const lrs = lrPerParam(where, options.lr, params);
+  return stepEach(params, grads, states, options.maximize, (p, g0, s, i) => {
+    const lr = lrs[i]!;
     const g = isOff(weightDecay) ? g0 : addScaled(g0, p, weightDecay);
     const next: RmspropParamState = { step: s.step.add(1), squareAvg: addScaled(scaled(s.squareAvg, alpha), g.mul(g), oneMinus(alpha)) };
     let avg: Tensor;

@@ -67,13 +67,13 @@ export function lrValue(lr: unknown): number {
 }
 
 /**
- * An lr a scheduler computes: a number, or, for a group whose lr is on the tape (a tensor that
+ * @internal an lr a scheduler computes: a number, or, for a group whose lr is on the tape (a tensor that
  * requires grad, or a dual tensor), a 0-dim tensor expression of it.
  */
 export type ScheduledLr = number | Tensor;
 
 /**
- * Whether a group lr is on the tape: a tensor that requires grad (or is dual, in forward mode).
+ * @internal whether a group lr is on the tape: a tensor that requires grad (or is dual, in forward mode).
  * Schedulers then compute its new value as a tensor expression of it and assign it to the group
  * (never `fill_`, which would overwrite the tensor, often the leaf being differentiated).
  */
@@ -143,7 +143,7 @@ export function checkNumberList(value: unknown, name: string, where: string, n?:
  * Learning rates are numbers. A group lr given as a 1-element Tensor that does not require grad
  * keeps its identity: the scheduler writes the new value into it with `fill_` (computed in double,
  * rounded to the tensor's dtype), while `initialLr` is a separate copy. A group lr that is *on the
- * tape* (a tensor that requires grad, or a dual tensor: {@link isLrOnTape}) keeps its history
+ * tape* (a tensor that requires grad, or a dual tensor) keeps its history
  * instead: `initialLr` is that tensor itself, and each step assigns the group a new 0-dim tensor,
  * the same formula evaluated with tensor ops on the current lr (or on `initialLr` for the closed
  * forms and `LambdaLR`), so a differentiable optimizer's updates, and the hypergradient, reach the
