@@ -80,6 +80,21 @@ describe("pure updates: bad tensor hyperparameters are named", () => {
   });
 });
 
+describe("ASGD without differentiable: true", () => {
+  test("tensor alpha, weightDecay and lambd are used by value: the same bits as numbers", () => {
+    const run = (h: { alpha: number | Tensor; weightDecay: number | Tensor; lambd: number | Tensor }): number[] => {
+      const w = f64([1, -1, 0.5], true);
+      const opt = new ASGD([w], { lr: 0.1, t0: 1, ...h });
+      for (let k = 0; k < 4; k++) {
+        w.grad = w.mul(w).add(0.5).detach();
+        opt.step();
+      }
+      return values(w);
+    };
+    expect(run({ alpha: f64(0.6, true), weightDecay: f64(0.05, true), lambd: f64(0.01, true) })).toEqual(run({ alpha: 0.6, weightDecay: 0.05, lambd: 0.01 }));
+  });
+});
+
 describe("state dicts with tensor hyperparameters", () => {
   test("Adam with tensor betas, eps and weightDecay: save, load into a fresh optimizer, continue identically", () => {
     const make = (w: Tensor) =>

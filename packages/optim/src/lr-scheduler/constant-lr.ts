@@ -3,7 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type ScheduledLr, scaleLr, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link ConstantLR} (PyTorch's `factor`, `total_iters`, `last_epoch`). */
 export interface ConstantLROptions {

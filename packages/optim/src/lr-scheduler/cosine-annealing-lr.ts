@@ -3,7 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type ScheduledLr, checkFinite, checkSchedulerOptions, floorMod } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkSchedulerOptions, floorMod } from "./lr-scheduler.js";
+import { type ScheduledLr } from "./scheduled-lr.js";
 
 /** Options of {@link CosineAnnealingLR} (PyTorch's `T_max`, `eta_min`, `last_epoch`). */
 export interface CosineAnnealingLROptions {

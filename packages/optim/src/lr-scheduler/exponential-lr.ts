@@ -3,7 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type ScheduledLr, checkFinite, checkSchedulerOptions, scaleLr } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link ExponentialLR} (PyTorch's `gamma`, `last_epoch`). */
 export interface ExponentialLROptions {

@@ -5,7 +5,8 @@
 import { Tensor, mul } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
 import { describeValue } from "../state-dict.js";
-import { LRScheduler, type ScheduledLr, checkSchedulerOptions } from "./lr-scheduler.js";
+import { LRScheduler, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr } from "./scheduled-lr.js";
 
 /**
  * A multiplicative factor as a function of the epoch: a number, or a 1-element float tensor (a

@@ -3,7 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type ScheduledLr, checkFinite, checkInteger, checkSchedulerOptions, scaleLr } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link LinearLR} (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`). */
 export interface LinearLROptions {

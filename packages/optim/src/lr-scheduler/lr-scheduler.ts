@@ -3,8 +3,9 @@
  * warning sink shared by all schedulers.
  * @module
  */
-import { Tensor, isDual, noGrad, scalar } from "@tapegrad/core";
-import { Optimizer, type ParamGroup } from "../optimizer.js";
+import { Tensor, noGrad } from "@tapegrad/core";
+import { Optimizer } from "../optimizer.js";
+import { type ScheduledLr, isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 import { checkOptionKeys } from "../optimizer-checks.js";
 import { checkStateTree } from "@tapegrad/core/internal";
 import { describeValue, isPlainObject } from "../state-dict.js";
@@ -59,31 +60,6 @@ export interface LRSchedulerStateDict {
   baseLrs?: number[];
   stepCount?: number;
   [key: string]: unknown;
-}
-
-/** @internal the value of an lr that may be a 1-element tensor. */
-export function lrValue(lr: unknown): number {
-  return lr instanceof Tensor ? lr.item() : (lr as number);
-}
-
-/**
- * @internal an lr a scheduler computes: a number, or, for a group whose lr is on the tape (a tensor that
- * requires grad, or a dual tensor), a 0-dim tensor expression of it.
- */
-export type ScheduledLr = number | Tensor;
-
-/**
- * @internal whether a group lr is on the tape: a tensor that requires grad (or is dual, in forward mode).
- * Schedulers then compute its new value as a tensor expression of it and assign it to the group
- * (never `fill_`, which would overwrite the tensor, often the leaf being differentiated).
- */
-export function isLrOnTape(lr: unknown): boolean {
-  return lr instanceof Tensor && (lr.requiresGrad || isDual(lr));
-}
-
-/** @internal `lr * factor`: in double for a number, a recorded tensor op for an lr on the tape. */
-export function scaleLr(lr: ScheduledLr, factor: number): ScheduledLr {
-  return typeof lr === "number" ? lr * factor : lr.mul(factor);
 }
 
 /** @internal Python's floor modulo (the result has the sign of `n`). */
@@ -410,23 +386,4 @@ function checkLrValue(lr: unknown, where: string): void {
   if (typeof lr === "number") return;
   if (lr instanceof Tensor && lr.numel() === 1) return;
   throw new TypeError(`${where}: lr must be a number or a 1-element Tensor, got ${describeValue(lr)}`);
-}
-
-/**
- * @internal write `values` into the groups' lrs (pairs beyond the shorter list are ignored, as
- * PyTorch's zip): a tensor value (an lr on the tape) is assigned as a 0-dim tensor; a number is
- * assigned to a number lr, filled into a tensor lr (identity preserved), and assigned as a new
- * constant tensor to an lr on the tape (never written into: it may be the leaf being differentiated).
- */
-export function writeLrs(groups: readonly ParamGroup[], values: readonly ScheduledLr[]): void {
-  const n = Math.min(groups.length, values.length);
-  for (let i = 0; i < n; i++) {
-    const g = groups[i]!;
-    const lr = g.lr;
-    const v = values[i]!;
-    if (v instanceof Tensor) g.lr = v.reshape([]);
-    else if (isLrOnTape(lr)) g.lr = scalar(v, (lr as Tensor).dtype);
-    else if (lr instanceof Tensor) noGrad(() => lr.fill_(v));
-    else g.lr = v;
-  }
 }

@@ -4,7 +4,8 @@
  */
 import type { Optimizer } from "../optimizer.js";
 import { describeValue } from "../state-dict.js";
-import { LRScheduler, type ScheduledLr, scaleLr, checkFinite, checkSchedulerOptions } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link MultiStepLR} (PyTorch's `milestones`, `gamma`, `last_epoch`). */
 export interface MultiStepLROptions {

@@ -6,7 +6,8 @@ import { checkStateTree } from "@tapegrad/core/internal";
 import { Tensor } from "@tapegrad/core";
 import { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
-import { checkFinite, checkInteger, checkNumberList, checkSchedulerOptions, isLrOnTape, lrValue, writeLrs } from "./lr-scheduler.js";
+import { checkFinite, checkInteger, checkNumberList, checkSchedulerOptions } from "./lr-scheduler.js";
+import { isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 
 /** Options of {@link ReduceLROnPlateau} (PyTorch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {

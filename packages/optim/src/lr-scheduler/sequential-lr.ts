@@ -6,9 +6,8 @@ import { checkStateTree } from "@tapegrad/core/internal";
 import type { Tensor } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
-import {
-  LRScheduler, type LRSchedulerStateDict, type ScheduledLr, checkInteger, checkNumberList, checkSchedulerOptions, isLrOnTape, lrValue, writeLrs,
-} from "./lr-scheduler.js";
+import { LRScheduler, type LRSchedulerStateDict, checkInteger, checkNumberList, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 import { ReduceLROnPlateau } from "./reduce-lr-on-plateau.js";
 
 /** Options of {@link SequentialLR}. */

@@ -3,7 +3,8 @@
  * @module
  */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type ScheduledLr, scaleLr, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link StepLR} (PyTorch's `step_size`, `gamma`, `last_epoch`). */
 export interface StepLROptions {
