@@ -122,7 +122,7 @@ function classRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[]): { params: Ten
   const f = c.flags;
   const ps = w0.map((p) => p.clone());
   const o: Record<string, unknown> = { lr: h.lr, differentiable: true };
-  for (const [k, v] of Object.entries(h)) if (k !== "lr" && k !== "scale" && k !== "beta1" && k !== "beta2") o[camel(k)] = v;
+  for (const [k, v] of Object.entries(h)) if (!["lr", "scale", "beta1", "beta2", "start_factor"].includes(k)) o[camel(k)] = v;
   let opt: Optimizer;
   if (c.optimizer === "sgd") opt = new SGD(ps, { ...o, nesterov: f.nesterov === true });
   else if (c.optimizer === "adam") {
@@ -133,7 +133,7 @@ function classRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[]): { params: Ten
   else opt = new ASGD(ps, { ...o, t0: f.t0 as number });
   const s = c.schedule;
   let sched: LRScheduler | null = null;
-  if (s?.kind === "linear") sched = new LinearLR(opt, { startFactor: s.start_factor, endFactor: s.end_factor, totalIters: s.total_iters });
+  if (s?.kind === "linear") sched = new LinearLR(opt, { startFactor: h.start_factor ?? s.start_factor, endFactor: s.end_factor, totalIters: s.total_iters });
   else if (s?.kind === "cosine") sched = new CosineAnnealingLR(opt, { tMax: s.T_max!, etaMin: s.eta_min });
   else if (s?.kind === "lambda_warmup") sched = new LambdaLR(opt, { lrLambda: (e) => (h.scale as Tensor).mul(Math.min(1, (e + 1) / s.warm!)) });
   const lrs: number[] = [];

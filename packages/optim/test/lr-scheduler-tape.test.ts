@@ -85,6 +85,36 @@ describe("learnable schedules", () => {
     expect(Math.abs(g!.item() - want)).toBeLessThan(1e-6 * (1 + Math.abs(want)));
   });
 
+  test("LinearLR with a learnable start factor: the same lrs as the number, d outer / d startFactor equal to a finite difference", () => {
+    const at = (s: number | Tensor) => run(0.3, (opt) => new LinearLR(opt, { startFactor: s, endFactor: 1, totalIters: 4 }));
+    const s = f64(0.25, true);
+    const taped = at(s);
+    const plain = at(0.25);
+    expect(taped.lrs).toEqual(plain.lrs);
+    expect(values(taped.w)).toEqual(values(plain.w));
+    const [g] = grad([outer(taped.w)], [s]);
+    const want = (outer(at(0.25 + 1e-6).w).item() - outer(at(0.25 - 1e-6).w).item()) / 2e-6;
+    expect(Math.abs(g!.item() - want)).toBeLessThan(1e-6 * (1 + Math.abs(want)));
+    // The closed form (setEpoch) keeps the factor's tape too: d(lr)/d(startFactor) = baseLr * (1 - 2/4).
+    const opt = new SGD([f64([1]).clone()], { lr: 0.2, differentiable: true });
+    const sched = new LinearLR(opt, { startFactor: s, totalIters: 4 });
+    sched.setEpoch(2);
+    expect(grad([opt.paramGroups[0]!.lr as Tensor], [s])[0]!.item()).toBeCloseTo(0.1, 15);
+    // Its state dict holds the factor tensor; loading it (and the optimizer's) into fresh ones continues with the same lrs.
+    const sd = sched.stateDict();
+    const opt2 = new SGD([f64([1]).clone()], { lr: 0.2, differentiable: true });
+    const sched2 = new LinearLR(opt2, { startFactor: 0.5, totalIters: 4 });
+    sched2.loadStateDict(sd);
+    opt2.loadStateDict(opt.stateDict());
+    sched.step();
+    sched2.step();
+    expect(sched2.getLastLr()).toEqual(sched.getLastLr());
+    expect(sched2.startFactor).toBe(s); // not copied (PyTorch merges a scheduler's state dict by reference)
+    expect(() => new LinearLR(opt, { startFactor: f64(0) })).toThrow(
+      "LinearLR: Starting multiplicative factor expected to be greater than 0 and less or equal to 1 (startFactor tensor(0))",
+    );
+  });
+
   test("setEpoch (the closed form) keeps the tape: the lr is initialLr times the factor", () => {
     const lr = f64(0.2, true);
     const opt = new SGD([f64([1]).clone()], { lr, differentiable: true });

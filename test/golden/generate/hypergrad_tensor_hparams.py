@@ -32,8 +32,9 @@ a tensor lr that requires grad on the tape (the group's lr becomes the formula's
 scheduler cases apply the same chainable formula to the lr tensor by hand, and the generator
 asserts that the lr values equal those of 1.13's own scheduler class with a number lr (fresh
 construction sequences are numerically identical in 1.13 and 2.8, spec C.8). `LambdaLR` with a
-factor that is a tensor (a learnable warm-up scale) is tapegrad's extension: PyTorch's lambdas
-return numbers; the values are still checked against 1.13's LambdaLR with the number factor.
+factor that is a tensor (a learnable warm-up scale) and `LinearLR` with a tensor start factor are
+tapegrad's extensions: PyTorch's lambdas and factors are numbers; the values are still checked
+against 1.13's LambdaLR and LinearLR with the number factor.
 """
 import json
 import math
@@ -237,14 +238,15 @@ def unroll(problem, opt, hvals, flags, K, schedule, requires_grad):
     leaves = {k: (torch.tensor(v, requires_grad=requires_grad) if not isinstance(v, list) else torch.tensor(v, requires_grad=requires_grad)) for k, v in hvals.items()}
     params0 = [p.clone().requires_grad_(True) for p in init]
     ps = list(params0)
-    h = {k: v for k, v in leaves.items() if k not in ("lr", "scale") and not k.startswith("lr[")}
+    h = {k: v for k, v in leaves.items() if k not in ("lr", "scale", "start_factor") and not k.startswith("lr[")}
     init_state, step = UPDATES[opt](h, flags)
     states = [init_state(p) for p in ps]
     lr = leaves.get("lr")
     lrs_used = []
     sched_kind = schedule["kind"] if schedule else None
     if sched_kind == "linear":
-        first, after = linear_schedule(schedule["start_factor"], schedule["end_factor"], schedule["total_iters"])
+        # A learnable start factor is a leaf like the hyperparameters (tapegrad's LinearLR takes a tensor factor).
+        first, after = linear_schedule(leaves.get("start_factor", schedule["start_factor"]), schedule["end_factor"], schedule["total_iters"])
         lr = first(lr)
     elif sched_kind == "cosine":
         first, after = cosine_schedule(schedule["T_max"], schedule["eta_min"], None)
@@ -374,6 +376,7 @@ case("meta_adam_elementwise_mlp", M, "adam", {**meta_small, "beta1": 0.9, "beta2
 case("meta_rmsprop_elementwise_mlp", M, "rmsprop", {**meta_small, "alpha": 0.9, "eps": 1e-3, "weight_decay": 0.01, "momentum": 0.2}, 6)
 # Schedulers on a tensor lr that requires grad.
 case("sgd_linear_warmup", Q, "sgd", {"lr": 0.2, "momentum": 0.9}, 7, None, {"kind": "linear", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 4})
+case("adam_linear_learnable_start_factor_mlp", M, "adam", {"lr": 0.05, "start_factor": 0.3, "beta1": 0.9, "beta2": 0.99, "eps": 1e-4, "weight_decay": 0.01}, 7, None, {"kind": "linear", "start_factor": 0.3, "end_factor": 1.0, "total_iters": 5})
 case("adam_cosine", Q, "adam", {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-3, "weight_decay": 0.0}, 7, None, {"kind": "cosine", "T_max": 3, "eta_min": 0.01})
 case("sgd_lambda_learnable_warmup_mlp", M, "sgd", {"lr": 0.5, "scale": 0.8, "momentum": 0.5}, 7, None, {"kind": "lambda_warmup", "warm": 4})
 

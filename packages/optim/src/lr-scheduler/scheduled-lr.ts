@@ -3,7 +3,7 @@
  * tensor that requires grad, or a dual tensor), tensor expressions of it that keep its history.
  * @module
  */
-import { Tensor, isDual, noGrad, scalar } from "@tapegrad/core";
+import { Tensor, isDual, mul, noGrad, scalar } from "@tapegrad/core";
 import type { ParamGroup } from "../optimizer.js";
 
 /** @internal the value of an lr that may be a 1-element tensor. */
@@ -26,9 +26,9 @@ export function isLrOnTape(lr: unknown): boolean {
   return lr instanceof Tensor && (lr.requiresGrad || isDual(lr));
 }
 
-/** @internal `lr * factor`: in double for a number, a recorded tensor op for an lr on the tape. */
-export function scaleLr(lr: ScheduledLr, factor: number): ScheduledLr {
-  return typeof lr === "number" ? lr * factor : lr.mul(factor);
+/** @internal `lr * factor`: in double for numbers, a recorded tensor op for an lr or a factor on the tape. */
+export function scaleLr(lr: ScheduledLr, factor: number | Tensor): ScheduledLr {
+  return typeof lr === "number" && typeof factor === "number" ? lr * factor : mul(lr, factor);
 }
 
 /**
