@@ -12,7 +12,7 @@ import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { describe } from "../describe.js";
 import { type DenseOp, denseBinary } from "../kernels/dense-binary.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
-import { broadcastShapes, numelOf } from "../shape.js";
+import { broadcastShapes, numelOf, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { asTensor, checkTensor, floatResult, resultDtype, strided } from "./operands.js";
 
@@ -31,6 +31,34 @@ export function compute(
   if (da !== null && db !== null) denseBinary(dense!, da, db, out, alpha);
   else mapBinary(strided(a), strided(b), shape, out, outDtype === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f);
   return Tensor.fromData(out, shape, outDtype);
+}
+
+/**
+ * @internal `self = op(self, other)` (with `options.alpha` for add and sub) written straight into
+ * `self`'s storage, the same bits as `op` computes out of place: for a dense float `self` and an
+ * `other` that is a number or a dense tensor of `self`'s shape (or a 0-dim one) whose result dtype
+ * is `self`'s. Returns false, having written nothing, for anything else (the caller then computes
+ * out of place). Neither records nor bumps the version: the in-place ops do that.
+ */
+export function computeInto(op: "add" | "sub" | "mul" | "div", self: Tensor, other: TensorOrScalar, options?: { alpha?: number }): boolean {
+  const dtype = self.dtype;
+  if (dtype !== "float32" && dtype !== "float64") return false;
+  const n = self.numel();
+  const out = self.storage.data;
+  if (self.offset !== 0 || out.length !== n || !self.isContiguous()) return false;
+  let b: TypedArray | number;
+  if (typeof other === "number") {
+    b = dtype === "float32" ? Math.fround(other) : other;
+  } else if (other instanceof Tensor && (other.ndim === 0 || sameShape(other.shape, self.shape)) && resultDtype(self, other) === dtype) {
+    const operand = denseOperand(other, n);
+    if (operand === null) return false;
+    b = operand;
+  } else {
+    return false;
+  }
+  const alpha = op === "add" || op === "sub" ? alphaOf(options, op, dtype) : 1;
+  denseBinary(op, out, b, out, alpha);
+  return true;
 }
 
 /** `t` as the dense loops read it: its one value, its whole buffer (dense, `n` elements), or null. */
