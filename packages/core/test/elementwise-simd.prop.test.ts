@@ -60,12 +60,12 @@ describe("SIMD elementwise kernels: the bits of the TypeScript loops", () => {
     );
   });
 
-  test("relu and neg, both widths", () => {
+  test("relu, neg and sqrt, both widths", () => {
     fc.assert(
       fc.property(length, fc.array(value, { minLength: 1, maxLength: 50 }), fc.constantFrom("float32", "float64"), (n, values, dtype) => {
         const Ctor = dtype === "float32" ? Float32Array : Float64Array;
         const x = filled(Ctor, n, values, 1);
-        for (const op of ["relu", "neg"] as const) {
+        for (const op of ["relu", "neg", "sqrt"] as const) {
           const simd = new Ctor(n);
           const js = new Ctor(n);
           denseUnary(op, x, simd);
@@ -127,6 +127,36 @@ describe("SIMD elementwise kernels: the bits of the TypeScript loops", () => {
   });
 });
 
+describe("a row repeated over the result (bias add)", () => {
+  test("[B, N] op [N] and [N] op [B, N], both widths, any alpha: the generic kernel's bits", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }), fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(128, 512, 2048, 4096, 8192)),
+        fc.array(value, { minLength: 1, maxLength: 30 }), fc.constantFrom("add", "sub", "mul", "div"), fc.constantFrom(1, -0.25, 0.1),
+        fc.constantFrom("float32", "float64"), fc.constantFrom("row-b", "row-a", "row-1n", "row-view"),
+        (rows, n, values, op, alpha, dtype, layout) => {
+          const m = tensor(Array.from({ length: rows * n }, (_, i) => values[i % values.length]!), { dtype }).reshape([rows, n]);
+          const source = tensor(Array.from({ length: 2 * n }, (_, i) => values[(i * 5 + 1) % values.length]!), { dtype }).reshape([2, n]);
+          const row = layout === "row-1n" ? source.narrow(0, 1, 1) : layout === "row-view" ? source.select(0, 1) : source.select(0, 1).contiguous();
+          const f = (x: Tensor, y: Tensor): Tensor =>
+            op === "add" ? x.add(y, { alpha }) : op === "sub" ? x.sub(y, { alpha }) : op === "mul" ? x.mul(y) : x.div(y);
+          const [x, y] = layout === "row-a" ? [row, m] : [m, row];
+          expectSameBits(f(x, y).dataSync(), withJs(() => f(x, y).dataSync()));
+        },
+      ),
+      { numRuns: 300, seed: 22 },
+    );
+  });
+
+  test("a pinned row and a pinned matrix", () => {
+    const m = tensor(Array.from({ length: 6 * 8 }, (_, i) => i * 0.37 - 5)).reshape([6, 8]);
+    const b = tensor(Array.from({ length: 8 }, (_, i) => 1 / (i + 1)));
+    const expected = withJs(() => m.add(b, { alpha: 0.5 }).dataSync());
+    expect(pinStorage(m) && pinStorage(b)).toBe(true);
+    expectSameBits(m.add(b, { alpha: 0.5 }).dataSync(), expected);
+  });
+});
+
 describe("pinned operands are read and written in place", () => {
   test("the same bits as unpinned operands, and nothing written past the end of a pinned result", () => {
     for (const dtype of ["float32", "float64"] as const) {
@@ -168,6 +198,10 @@ describe("in-place ops write straight into a dense destination", () => {
     ["add_ int32", (x) => x.add_(tensor(Array.from({ length: x.numel() }, (_, i) => i - 40), { dtype: "int32" }).reshape(x.shape))],
     ["add_ broadcast row", (x, y) => x.add_(y.select(0, 0))],
     ["add_ float64 into float32", (x, y) => x.add_(y.to("float64"))],
+    ["addcmul_", (x, y) => x.addcmul_(y, y, { value: 0.3 })],
+    ["addcdiv_", (x, y) => x.addcdiv_(x, y, { value: -0.01 })],
+    ["lerp_ small weight", (x, y) => x.lerp_(y, 0.1)],
+    ["lerp_ large weight", (x, y) => x.lerp_(y, 0.9)],
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const [name, f] of cases) {

@@ -63,6 +63,17 @@ export function denseBinary(op: DenseOp, a: TypedArray | number, b: TypedArray |
   }
 }
 
+/**
+ * `out[i] = op(a[i], b[i])` where one operand is a row of `rowLength` values repeated over `out`
+ * (a bias `[N]` against `[B, N]`) and the other covers `out`. Only the SIMD kernels take this
+ * (same bits as the generic kernel); returns false when they cannot (no WebAssembly, other
+ * types, a row whose length is not a multiple of the vector lanes), and the caller then uses the
+ * generic kernel.
+ */
+export function denseBinaryRows(op: DenseOp, a: TypedArray, b: TypedArray, out: TypedArray, alpha: number, rowLength: number): boolean {
+  return binarySimd(op, a, b, out, alpha, rowLength) === out.length;
+}
+
 /** The op on two numbers, as the loops compute it. */
 export function scalarOp(op: DenseOp, a: number, b: number, alpha: number): number {
   switch (op) {

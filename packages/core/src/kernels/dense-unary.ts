@@ -1,7 +1,7 @@
 /**
  * Dedicated loops for the most frequent unary ops on a dense input (see `dense-binary.ts` for why:
  * the generic kernel's per-element callback cannot be inlined). Same expressions as the ops'
- * element functions, so the same bits. relu and neg of float buffers go to the WebAssembly SIMD
+ * element functions, so the same bits. relu, neg and sqrt of float buffers go to the WebAssembly SIMD
  * kernels first (same bits; relu without a branch on the sign, which mispredicts on random signs).
  * @module
  */
@@ -23,7 +23,7 @@ export function denseUnary(op: DenseUnaryOp, src: TypedArray, out: TypedArray): 
     case "neg": for (let i = unarySimd(op, src, out); i < n; i++) out[i] = -src[i]!; return;
     case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(src[i]!); return;
     case "log": for (let i = 0; i < n; i++) out[i] = Math.log(src[i]!); return;
-    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(src[i]!); return;
+    case "sqrt": for (let i = unarySimd(op, src, out); i < n; i++) out[i] = Math.sqrt(src[i]!); return;
     case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(src[i]!); return;
     case "sigmoid":
       for (let i = 0; i < n; i++) {

@@ -210,7 +210,7 @@ export function addcmul_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
   checkTensor(t1, "addcmul_", "tensor1");
   checkTensor(t2, "addcmul_", "tensor2");
   const value = checkValue(options, "addcmul_");
-  return inPlace(self, "addcmul_", [t1, t2], (x) => add(x, mul(t1, t2), { alpha: value })) as T;
+  return inPlace(self, "addcmul_", [t1, t2], (x) => add(x, mul(t1, t2), { alpha: value }), (x) => computeInto("add", x, mul(t1, t2), { alpha: value })) as T;
 }
 
 /** `self += value * t1 / t2`. */
@@ -218,7 +218,7 @@ export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
   checkTensor(t1, "addcdiv_", "tensor1");
   checkTensor(t2, "addcdiv_", "tensor2");
   const value = checkValue(options, "addcdiv_");
-  return inPlace(self, "addcdiv_", [t1, t2], (x) => add(x, div(t1, t2), { alpha: value })) as T;
+  return inPlace(self, "addcdiv_", [t1, t2], (x) => add(x, div(t1, t2), { alpha: value }), (x) => computeInto("add", x, div(t1, t2), { alpha: value })) as T;
 }
 
 /**
@@ -228,13 +228,16 @@ export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
 export function lerp_<T extends Tensor>(self: T, end: Tensor, weight: TensorOrScalar): T {
   checkTensor(end, "lerp_", "end");
   if (typeof weight !== "number" && !(weight instanceof Tensor)) throw new TypeError(`lerp_: weight must be a number or a Tensor, got ${describe(weight)}`);
-  return inPlace(self, "lerp_", [end, operand(weight)], (x) => {
+  const compute = (x: Tensor): Tensor => {
     const diff = sub(end, x);
     if (typeof weight === "number") {
       return weight < 0.5 ? add(x, mul(diff, weight)) : sub(end, mul(diff, 1 - weight));
     }
     return where(lt(weight.abs(), 0.5), add(x, mul(diff, weight)), sub(end, mul(diff, sub(1, weight))));
-  }) as T;
+  };
+  // The small-weight branch (an optimizer's moving average) ends in self + step: written straight into self.
+  const direct = typeof weight === "number" && weight < 0.5 ? (x: Tensor) => computeInto("add", x, mul(sub(end, x), weight)) : undefined;
+  return inPlace(self, "lerp_", [end, operand(weight)], compute, direct) as T;
 }
 
 /** Copy `src` (broadcast to `self`'s shape, cast to its dtype) into `self`. */

@@ -4,14 +4,16 @@
 ;;
 ;;   relu   v > 0 || v is NaN ? v : +0      as v AND ((v > 0) OR (v != v)): no branch, NaN kept, relu(-0) = +0
 ;;   neg    -v                              (the sign bit flipped)
+;;   sqrt   Math.sqrt(v)
 ;;   add    a + b        sub  a - b        mul  a * b        div  a / b
 ;;   mask   b > 0 ? a : +0                  (relu's gradient: a AND (b > 0))
 ;;   axpy   a + alpha * b                   (add and sub with alpha != 1; sub passes -alpha)
 ;;
-;; IEEE +, -, *, / of two float32 values computed in double and rounded to float32 equal the float32
-;; operation (double has more than 2 * 24 + 2 bits), so the f32x4 operations give the TypeScript
-;; bits. a + alpha * b has two roundings in double, so float32 axpy computes in f64x2 lanes exactly
-;; as TypeScript does (the product of two float32 values is exact in double) and demotes once.
+;; IEEE +, -, *, / of two float32 values (and sqrt of one) computed in double and rounded to
+;; float32 equal the float32 operation (double has more than 2 * 24 + 2 bits), so the f32x4
+;; operations give the TypeScript bits. a + alpha * b has two roundings in double, so float32 axpy
+;; computes in f64x2 lanes exactly as TypeScript does (the product of two float32 values is exact
+;; in double) and demotes once. exp, log, tanh and the like stay in TypeScript (Math.*).
 ;;
 ;; Every function takes byte addresses and a count of 16-byte vectors (at least 1); the host
 ;; computes the last n % lanes elements itself. Binary kernels take a byte step per vector for each
@@ -39,6 +41,16 @@
     (loop $next
       (local.set $v (v128.load (local.get $src)))
       (v128.store (local.get $dst) (f32x4.neg (local.get $v)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br_if $next (i32.lt_u (local.get $dst) (local.get $end)))))
+
+  (func (export "sqrtF32") (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 4))))
+    (loop $next
+      (local.set $v (v128.load (local.get $src)))
+      (v128.store (local.get $dst) (f32x4.sqrt (local.get $v)))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $next (i32.lt_u (local.get $dst) (local.get $end)))))
@@ -124,6 +136,16 @@
     (loop $next
       (local.set $v (v128.load (local.get $src)))
       (v128.store (local.get $dst) (f64x2.neg (local.get $v)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br_if $next (i32.lt_u (local.get $dst) (local.get $end)))))
+
+  (func (export "sqrtF64") (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 4))))
+    (loop $next
+      (local.set $v (v128.load (local.get $src)))
+      (v128.store (local.get $dst) (f64x2.sqrt (local.get $v)))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $next (i32.lt_u (local.get $dst) (local.get $end)))))
