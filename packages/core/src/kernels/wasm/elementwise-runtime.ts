@@ -64,8 +64,8 @@ function load(): { f32: Width; f64: Width } | null {
   return kernels;
 }
 
-/** Below this many elements the caller's loop is as fast as a kernel call with its copies. */
-const MIN_ELEMENTS = 64;
+/** Below this many elements the caller's loop is as fast as a kernel call with its copies (measured crossover: 128 to 512). */
+const MIN_ELEMENTS = 256;
 /** Bytes of one operand's scratch chunk: three chunks (two operands and the result) stay in L2. */
 const CHUNK_BYTES = 32768;
 /** Scratch layout: two 16-byte splats (single-value operands), then the chunks of a, b and the result. */
