@@ -131,6 +131,23 @@ describe("SIMD elementwise kernels: the bits of the TypeScript loops", () => {
   });
 });
 
+describe("casts copy natively", () => {
+  test("to float32 rounds, to int32 truncates and wraps, to bool tests != 0: dense and strided, from every dtype", () => {
+    const dtypes = ["float32", "float64", "int32", "bool"] as const;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(value, fc.integer(), fc.double({ min: -1e10, max: 1e10 })), { minLength: 6, maxLength: 60 }), fc.constantFrom(...dtypes), fc.constantFrom(...dtypes), fc.boolean(), (vs, from, to, transposed) => {
+        const rows = Math.floor(vs.length / 3);
+        const base = tensor(vs.slice(0, rows * 3), { dtype: from }).reshape([rows, 3]);
+        const x = transposed ? base.t() : base;
+        const source = Array.from(x.dataSync());
+        const expected = source.map((v) => (to === "bool" ? (v !== 0 ? 1 : 0) : to === "int32" ? Math.trunc(v) | 0 : to === "float32" ? Math.fround(v) : v));
+        expectSameBits(Array.from(x.to(to).dataSync()), expected);
+      }),
+      { numRuns: 300, seed: 23 },
+    );
+  });
+});
+
 describe("a row repeated over the result (bias add)", () => {
   test("[B, N] op [N] and [N] op [B, N], both widths, any alpha: the generic kernel's bits", () => {
     fc.assert(
