@@ -1,8 +1,9 @@
 /**
- * The knobs shared by every benchmark family: full or quick (CI) mode.
+ * The knobs shared by every benchmark family: full or quick (CI) mode, and the peers that run.
  * @module
  */
 import type { TimingOptions } from "./harness.js";
+import type { Peers } from "./peers.js";
 
 /** Settings of one run of the suite. */
 export interface BenchConfig {
@@ -10,12 +11,15 @@ export interface BenchConfig {
   quick: boolean;
   /** Timing of the compute-bound cases. */
   timing: TimingOptions;
+  /** PyTorch and jax-js where they run, and tapegrad's thread counts. */
+  peers: Peers;
 }
 
 /** The configuration for full or quick mode. */
-export function benchConfig(quick: boolean): BenchConfig {
+export function benchConfig(quick: boolean, peers: Peers): BenchConfig {
   return {
     quick,
+    peers,
     timing: quick ? { warmup: 1, rounds: 2, minSampleMs: 5 } : { warmup: 3, rounds: 7, minSampleMs: 150 },
   };
 }

@@ -10,14 +10,27 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** One implementation of a benchmark case: `run` does one unit of work (one product, one step...). */
+/**
+ * One implementation of a benchmark case: `run` does one unit of work (one product, one step...)
+ * in this process, or `external` times the work in another process (PyTorch).
+ */
 export interface Contender {
-  /** `tapegrad`, `tfjs-cpu`, `tfjs-wasm`, `copy`... */
+  /** `tapegrad`, `tfjs-cpu`, `tfjs-wasm`, `copy`, `pytorch-1t`... */
   name: string;
-  /** Called before this contender's samples (e.g. to switch the TF.js backend). */
+  /** Called before this contender's samples (e.g. to switch the TF.js backend or the thread count). */
   before?: () => void | Promise<void>;
   /** One unit of work. */
-  run: () => void;
+  run?: () => void;
+  /** A contender in another process, which times itself by the same rules as {@link compare}. */
+  external?: ExternalTiming;
+}
+
+/** Warm-up and one sample of a contender timed in another process. */
+export interface ExternalTiming {
+  /** Make `calls` untimed calls. */
+  warmup(calls: number): Promise<void>;
+  /** One sample: milliseconds per call, calls repeated for at least `minMs`. */
+  sample(minMs: number): Promise<number>;
 }
 
 /** How long to measure one case. */
@@ -63,6 +76,16 @@ export interface Ratio {
   met: boolean;
 }
 
+/** A target on a ratio: at least or at most `value`. */
+export type Target = { atLeast: number } | { atMost: number } | null;
+
+/** A ratio record with its target (`null`: reported without one). */
+export function ratio(family: string, caseName: string, name: string, value: number, target: Target): Ratio {
+  if (target === null) return { family, case: caseName, name, value, target: "(none)", met: true };
+  if ("atLeast" in target) return { family, case: caseName, name, value, target: `>= ${target.atLeast.toFixed(1)}`, met: value >= target.atLeast };
+  return { family, case: caseName, name, value, target: `<= ${target.atMost.toFixed(1)}`, met: value <= target.atMost };
+}
+
 /** The outcome of one benchmark family. */
 export interface FamilyReport {
   results: Result[];
@@ -91,20 +114,33 @@ function sample(run: () => void, minMs: number): number {
   return elapsed / calls;
 }
 
+/** Timing of a contender that runs in this process. */
+function localTiming(c: Contender): ExternalTiming {
+  const run = c.run;
+  if (run === undefined) throw new Error(`bench: contender ${c.name} has neither run nor external`);
+  return {
+    warmup: async (calls) => {
+      for (let i = 0; i < calls; i++) run();
+    },
+    sample: async (minMs) => sample(run, minMs),
+  };
+}
+
 /**
  * Time every contender in interleaved rounds after a warm-up.
  * @returns the timing of each contender, by name
  */
 export async function compare(contenders: readonly Contender[], options: TimingOptions): Promise<Map<string, Timing>> {
-  for (const c of contenders) {
+  const timers = contenders.map((c) => ({ ...c, external: c.external ?? localTiming(c) }));
+  for (const c of timers) {
     await c.before?.();
-    for (let i = 0; i < options.warmup; i++) c.run();
+    await c.external.warmup(options.warmup);
   }
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
-    for (const c of contenders) {
+    for (const c of timers) {
       await c.before?.();
-      samples.get(c.name)!.push(sample(c.run, options.minSampleMs));
+      samples.get(c.name)!.push(await c.external.sample(options.minSampleMs));
     }
   }
   const out = new Map<string, Timing>();

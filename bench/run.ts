@@ -1,26 +1,30 @@
 /**
- * `npm run bench`: tapegrad against TensorFlow.js (cpu and wasm backends) in one process.
+ * `npm run bench`: tapegrad against TensorFlow.js (cpu and wasm backends) and jax-js in one
+ * process, and PyTorch (one thread and every core) in child processes, in one run.
  *
  *     npm run bench                      # full suite (several minutes)
  *     npm run bench -- --quick           # small sizes, a few seconds (what CI runs)
- *     npm run bench -- --only=matmul,mlp # some families (matmul, mlp, asgd, autograd, memory, conv, cnn)
+ *     npm run bench -- --only=matmul,mlp # some families (matmul, mlp, asgd, autograd, memory, conv, cnn, digits)
  *     npm run bench -- --out=path.json   # where the JSON goes (default bench/results/<date>-<mode>.json)
  *
  * Prints a table of absolute figures, then a table of ratios with the targets of the issue, and
  * writes both with the machine description as JSON.
  * @module
  */
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
+import { setKernelThreads } from "@tapegrad/core";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { asgdStepBench } from "./asgd-step.bench.js";
 import { autogradOverheadBench } from "./autograd-overhead.bench.js";
 import { benchConfig } from "./config.js";
 import { cnnStepBench, convBench } from "./conv.bench.js";
+import { digitsLoopBench } from "./digits.bench.js";
 import { type FamilyReport, renderReport, writeJson } from "./harness.js";
 import { matmulBench } from "./matmul.bench.js";
 import { memoryBench } from "./memory.bench.js";
 import { mlpStepBench } from "./mlp-step.bench.js";
+import { type Peers, startPeers, stopPeers } from "./peers.js";
 import { initTf, tfVersion } from "./tfjs.js";
 
 const FAMILIES = {
@@ -31,6 +35,7 @@ const FAMILIES = {
   memory: memoryBench,
   conv: convBench,
   cnn: cnnStepBench,
+  digits: digitsLoopBench,
 } as const;
 type FamilyName = keyof typeof FAMILIES;
 
@@ -50,6 +55,8 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? "unknown";
 }
 
+let peers: Peers | null = null;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const known = ["--quick", "--only=", "--out="];
@@ -60,8 +67,9 @@ async function main(): Promise<void> {
   for (const name of only) {
     if (!(name in FAMILIES)) throw new Error(`bench: unknown family "${name}" (expected one of ${Object.keys(FAMILIES).join(", ")})`);
   }
-  const config = benchConfig(quick);
   const wasm = await initTf();
+  peers = await startPeers(quick);
+  const config = benchConfig(quick, peers);
   const machine = {
     cpu: cpuModel(),
     cores: cpus().length,
@@ -70,11 +78,20 @@ async function main(): Promise<void> {
     v8: process.versions.v8,
     tfjs: tfVersion(),
     tfjsWasm: { simd: wasm.simd, threads: wasm.threads },
+    loadAverage: loadavg()[0]!,
+    peers: peers.lines,
+    pytorch: peers.pytorch1?.info ?? null,
   };
-  console.log(`tapegrad bench (${quick ? "quick" : "full"}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, TF.js ${machine.tfjs} (wasm simd ${wasm.simd}, threads ${wasm.threads})`);
+  console.log(`tapegrad bench (${quick ? "quick" : "full"}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, TF.js ${machine.tfjs} (wasm simd ${wasm.simd}, threads ${wasm.threads}), load average ${machine.loadAverage.toFixed(2)}`);
+  for (const line of peers.lines) console.log(`  ${line}`);
+  if (machine.loadAverage > machine.cores) {
+    console.log(`  WARNING: load average ${machine.loadAverage.toFixed(1)} on ${machine.cores} cores: other processes share the CPU, so figures of multithreaded contenders (tapegrad's helpers, pytorch-${machine.cores}t) are unreliable`);
+  }
   const reports: FamilyReport[] = [];
   for (const name of only as FamilyName[]) {
     const t0 = performance.now();
+    // Families time tapegrad on its default thread count unless a contender says otherwise.
+    setKernelThreads(peers.tapegradThreads);
     reports.push(await FAMILIES[name](config));
     console.log(`  ${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -97,9 +114,11 @@ async function main(): Promise<void> {
 
 try {
   await main();
+  if (peers !== null) stopPeers(peers);
   // TF.js's wasm backend keeps the event loop alive; the work is done.
   process.exit(0);
 } catch (e) {
+  if (peers !== null) stopPeers(peers);
   // Reported here: the wasm backend's own uncaught-exception handler would print its minified source.
   console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);

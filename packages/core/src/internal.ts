@@ -18,3 +18,4 @@ export { kernelAddress } from "./pin.js";
 export { MAX_STATE_DEPTH, FORBIDDEN_KEYS, isForbiddenKey, checkStateTree, setOwnField } from "./serialize/state-tree.js";
 export { sizeTuple } from "./ops/size-args.js";
 export { rebindingInPlace, isRebindingInPlace } from "./autograd/rebind-mode.js";
+export { crossEntropyLogits, type CrossEntropyArgs } from "./ops/cross-entropy.js";

@@ -9,14 +9,26 @@ export type Shape = readonly number[];
 
 /** Number of elements of a tensor of this shape (1 for a 0-dim tensor). */
 export function numelOf(shape: Shape): number {
+  // An indexed loop: `for...of` over a frozen array (every tensor's shape) goes through the
+  // iterator protocol even in optimized code.
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
+}
+
+/**
+ * An unfrozen copy of `a` with packed elements, so that every frozen shape or strides array has
+ * the same elements kind and the loops reading them stay monomorphic.
+ */
+export function packedCopy(a: readonly number[]): number[] {
+  const copy: number[] = [];
+  for (let i = 0; i < a.length; i++) copy.push(a[i]!);
+  return copy;
 }
 
 /** Row-major (C order) strides for `shape`. */
 export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = packedCopy(shape);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
@@ -57,6 +69,7 @@ export function checkNumel(n: number, where: string, what: string): number {
 
 /** Whether two shapes are equal. */
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -64,9 +77,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 /**
  * The shape two shapes broadcast to (NumPy/PyTorch rules: align trailing dims; sizes must be equal or 1).
+ * When it is one of the two (the common case), that array itself is returned, so a result can
+ * share its operand's (frozen) shape array.
  * @throws RangeError naming both shapes and the offending dimension.
  */
-export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
+  if (a === b || broadcastsInto(b, a)) return a;
+  if (broadcastsInto(a, b)) return b;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -80,6 +97,17 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     out[i] = da === 1 ? db : da;
   }
   return out;
+}
+
+/** Whether `small` broadcasts to exactly `big` (no more dims; each aligned size 1 or equal). */
+function broadcastsInto(small: Shape, big: Shape): boolean {
+  const lead = big.length - small.length;
+  if (lead < 0) return false;
+  for (let i = 0; i < small.length; i++) {
+    const d = small[i]!;
+    if (d !== 1 && d !== big[i + lead]) return false;
+  }
+  return true;
 }
 
 /**

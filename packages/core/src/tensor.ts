@@ -6,7 +6,7 @@
 import { AccumulateGrad, Node, type TensorHook } from "./autograd/node.js";
 import { type DType, type TypedArray, isFloatingDtype } from "./dtype.js";
 import { describe } from "./describe.js";
-import { type Shape, contiguousStrides, formatShape, numelOf, sameShape } from "./shape.js";
+import { type Shape, contiguousStrides, formatShape, numelOf, packedCopy, sameShape } from "./shape.js";
 import { Storage } from "./storage.js";
 import * as creation from "./ops/creation.js";
 import * as unary from "./ops/unary.js";
@@ -71,40 +71,49 @@ export class Tensor {
   /** @internal */ readonly storage: Storage;
   /** Size of each dimension. */
   readonly shape: Shape;
-  /** Element step of each dimension in `storage` (0 for broadcast dims). */
-  readonly strides: readonly number[];
   /** Index of the first element in `storage`. */
   readonly offset: number;
   /** Element type. */
   readonly dtype: DType;
   /** @internal the root tensor that owns the storage, for views; null otherwise. */
   readonly base: Tensor | null;
+  /** @internal the layout's strides, or null for a contiguous layout whose strides are made on first use. */
+  stridesOrNull: readonly number[] | null;
 
+  private readonly elementCount: number;
   private leafRequiresGrad = false;
   private history: Node | null = null;
   private historyVersion = 0;
-  private accumulator: AccumulateGrad | null = null;
-  private gradValue: Tensor | null = null;
-  /** @internal hooks of a leaf tensor, run before its gradient is accumulated. */
-  readonly leafHooks: TensorHook[] = [];
-  private retains = false;
+  /** Gradient state most tensors never have (a `.grad`, leaf hooks, retention), made on first use. */
+  private gradState: GradState | null = null;
 
-  /** @internal use the creation functions (`tensor`, `zeros`, ...) instead. */
-  constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, dtype: DType, base: Tensor | null = null) {
+  /**
+   * @internal use the creation functions (`tensor`, `zeros`, ...) instead. `shape` and `strides`
+   * are kept as they are when frozen (tensors share them: they can't change), else copied and
+   * frozen; `strides` null means row-major.
+   */
+  constructor(storage: Storage, shape: Shape, strides: readonly number[] | null, offset: number, dtype: DType, base: Tensor | null = null) {
     this.storage = storage;
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides.slice());
+    this.shape = frozen(shape);
+    this.stridesOrNull = strides === null ? null : frozen(strides);
     this.offset = offset;
     this.dtype = dtype;
     this.base = base;
+    this.elementCount = numelOf(this.shape);
   }
 
   /** @internal a new contiguous tensor owning `data`. */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    if (data.length !== numelOf(shape)) {
-      throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
+    const t = new Tensor(new Storage(data), shape, null, 0, dtype);
+    if (data.length !== t.elementCount) {
+      throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${t.elementCount} elements)`);
     }
-    return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+    return t;
+  }
+
+  /** Element step of each dimension in `storage` (0 for broadcast dims). */
+  get strides(): readonly number[] {
+    return this.stridesOrNull ?? (this.stridesOrNull = Object.freeze(contiguousStrides(this.shape)));
   }
 
   // ---------------------------------------------------------------- metadata
@@ -119,7 +128,7 @@ export class Tensor {
   }
   /** Number of elements. */
   numel(): number {
-    return numelOf(this.shape);
+    return this.elementCount;
   }
   /** The shape, or the size of one dimension. */
   size(): number[];
@@ -130,9 +139,14 @@ export class Tensor {
   }
   /** Whether the elements are laid out in row-major order without gaps. */
   isContiguous(): boolean {
-    const expected = contiguousStrides(this.shape);
-    for (let i = 0; i < this.shape.length; i++) {
-      if (this.shape[i]! > 1 && this.strides[i] !== expected[i]) return false;
+    const strides = this.stridesOrNull;
+    if (strides === null) return true;
+    const shape = this.shape;
+    let expected = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      const size = shape[i]!;
+      if (size > 1 && strides[i] !== expected) return false;
+      expected *= Math.max(size, 1);
     }
     return true;
   }
@@ -201,8 +215,8 @@ export class Tensor {
    * on the old one and see the gradient of the value before the in-place op).
    */
   setHistory(node: Node | null): void {
-    if (this.retains && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
-    if (this.retains && node !== null) node.retainGradOf = this;
+    if (this.retainsGrad && this.history !== null && this.history.retainGradOf === this) this.history.retainGradOf = null;
+    if (this.retainsGrad && node !== null) node.retainGradOf = this;
     this.history = node;
     this.historyVersion = this.storage.version;
     if (node !== null) this.leafRequiresGrad = false;
@@ -214,15 +228,15 @@ export class Tensor {
    * in-place ops in rebinding mode (differentiable optimizer steps).
    */
   rebind(value: Tensor): void {
-    const self = this as unknown as { storage: Storage; strides: readonly number[]; offset: number };
+    const self = this as unknown as { storage: Storage; offset: number };
     self.storage = value.storage;
-    self.strides = value.strides;
+    this.stridesOrNull = value.stridesOrNull;
     self.offset = value.offset;
     this.setHistory(value.gradFn);
   }
 
   /** @internal a tensor of this shape and dtype on `storage` at the given layout, with `history` (a saved value, see `rebind`). */
-  aliasOf(storage: Storage, strides: readonly number[], offset: number, history: Node | null): Tensor {
+  aliasOf(storage: Storage, strides: readonly number[] | null, offset: number, history: Node | null): Tensor {
     const alias = new Tensor(storage, this.shape, strides, offset, this.dtype, this.base);
     if (history !== null) alias.setHistory(history);
     return alias;
@@ -232,13 +246,13 @@ export class Tensor {
   historyNode(): Node {
     const fn = this.gradFn;
     if (fn !== null) return fn;
-    if (this.accumulator === null) this.accumulator = new AccumulateGrad(this);
-    return this.accumulator;
+    const state = this.stateForGrad();
+    return (state.accumulator ??= new AccumulateGrad(this));
   }
 
   /** The accumulated gradient (assignable: a tensor of the same shape and dtype, or null). */
   get grad(): Tensor | null {
-    return this.gradValue;
+    return this.gradState === null ? null : this.gradState.grad;
   }
   /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype (not the tensor itself), or null. */
   set grad(value: Tensor | null) {
@@ -251,31 +265,41 @@ export class Tensor {
         `grad: assigned gradient has shape ${formatShape(value.shape)} and dtype ${value.dtype}, but the tensor has shape ${formatShape(this.shape)} and dtype ${this.dtype}`,
       );
     }
-    this.gradValue = value;
+    if (value !== null || this.gradState !== null) this.stateForGrad().grad = value;
+  }
+
+  private stateForGrad(): GradState {
+    return (this.gradState ??= { accumulator: null, grad: null, hooks: null, retains: false });
+  }
+
+  /** @internal hooks of a leaf tensor, run before its gradient is accumulated (a shared empty list when none). */
+  get leafHooks(): readonly TensorHook[] {
+    return this.gradState?.hooks ?? NO_HOOKS;
   }
 
   /** Whether a non-leaf tensor keeps its gradient in `.grad` (see {@link Tensor.retainGrad}). */
   get retainsGrad(): boolean {
-    return this.retains;
+    return this.gradState !== null && this.gradState.retains;
   }
 
   /** Keep the gradient of this non-leaf tensor in `.grad` after backward (leaves always keep theirs). */
   retainGrad(): void {
     if (!this.requiresGrad) throw new Error("retainGrad: can't retain the gradient of a tensor that does not require grad");
     if (this.isLeaf) return;
-    this.retains = true;
+    this.stateForGrad().retains = true;
     this.gradFn!.retainGradOf = this;
   }
 
   /** @internal add a gradient into `.grad` (a fresh, contiguous copy unless building a graph). */
   accumulateGrad(g: Tensor, createGraph: boolean): void {
+    const state = this.stateForGrad();
     const incoming = createGraph ? g : g.detach();
-    if (this.gradValue === null) {
-      this.gradValue = createGraph ? incoming : incoming.clone();
-    } else if (createGraph || this.gradValue.requiresGrad) {
-      this.gradValue = this.gradValue.add(incoming);
+    if (state.grad === null) {
+      state.grad = createGraph ? incoming : incoming.clone();
+    } else if (createGraph || state.grad.requiresGrad) {
+      state.grad = state.grad.add(incoming);
     } else {
-      inplace.addInPlaceRaw(this.gradValue, incoming);
+      inplace.addInPlaceRaw(state.grad, incoming);
     }
   }
 
@@ -286,7 +310,7 @@ export class Tensor {
   registerHook(hook: TensorHook): RemovableHandle {
     if (typeof hook !== "function") throw new TypeError(`registerHook: hook must be a function, got ${describe(hook)}`);
     if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
-    const list = this.isLeaf ? this.leafHooks : this.gradFn!.tensorHooks;
+    const list = this.isLeaf ? (this.stateForGrad().hooks ??= []) : this.gradFn!.tensorHooks;
     list.push(hook);
     return {
       remove: () => {
@@ -326,7 +350,7 @@ export class Tensor {
 
   /** A tensor sharing storage with this one but detached from the graph (never requires grad). */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype, this.base);
+    return new Tensor(this.storage, this.shape, this.stridesOrNull, this.offset, this.dtype, this.base);
   }
 
   /** Detach this tensor from the graph in place (it becomes a leaf that does not require grad). */
@@ -837,6 +861,25 @@ export class Tensor {
   norm(p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
     return statistics.norm(this, p, dim, keepdim);
   }
+}
+
+const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
+
+/** A tensor's gradient state beyond its history (see `Tensor.gradState`). */
+interface GradState {
+  /** The sink node of a leaf that requires grad. */
+  accumulator: AccumulateGrad | null;
+  /** `.grad`. */
+  grad: Tensor | null;
+  /** Hooks of a leaf. */
+  hooks: TensorHook[] | null;
+  /** Whether a non-leaf keeps its gradient (`retainGrad()`). */
+  retains: boolean;
+}
+
+/** `a` itself if frozen (nothing can change it, so tensors may share it), else a frozen copy. */
+function frozen(a: readonly number[]): readonly number[] {
+  return Object.isFrozen(a) ? a : Object.freeze(packedCopy(a));
 }
 
 /**

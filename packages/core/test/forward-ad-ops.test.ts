@@ -13,6 +13,7 @@ import {
 import { unaryRules } from "../src/autograd/rules/unary-rules.js";
 import { embed, extract, scatterView } from "../src/ops/movement.js";
 import { reluMask } from "../src/ops/relu-mask.js";
+import { crossEntropyLogits } from "../src/ops/cross-entropy.js";
 import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from "../src/index.js";
 import { convolutionInputGrad, convolutionWeightGrad } from "../src/ops/conv-primitives.js";
 import { windowAverageAdjoint } from "../src/ops/pool-primitives.js";
@@ -102,6 +103,10 @@ const cases: Case[] = [
   { name: "extract", inputs: [[[3, 4], "any"]], fn: (x) => extract(x, { shape: [2, 2], strides: [1, 4], offset: 1 }) },
   { name: "embed", inputs: [[[2, 2], "any"]], fn: (x) => embed(x, [3, 4], { shape: [2, 2], strides: [0, 4], offset: 1 }) },
   { name: "scatterView", inputs: [[[3, 4], "any"], [[2], "any"]], fn: (b, s) => scatterView(b, s, { shape: [2], strides: [4], offset: 2 }) },
+  { name: "crossEntropyLogits mean", inputs: [[[4, 3], "any"]], fn: (x) =>
+    crossEntropyLogits(x, { target: Int32Array.from([2, 0, 1, 1]), reduction: "mean", weight: null, ignoreIndex: -100, labelSmoothing: 0 }) },
+  { name: "crossEntropyLogits none (k-dim, weight, ignored, smoothing)", inputs: [[[2, 3, 2], "any"]], fn: (x) =>
+    crossEntropyLogits(x, { target: Int32Array.from([2, 1, 0, 2]), reduction: "none", weight: tensor([0.5, 2, 1.5], f64), ignoreIndex: 1, labelSmoothing: 0.2 }) },
   { name: "reluMask", inputs: [[[2, 3], "any"]], fn: (g) => reluMask(g, tensor([[1, -1, 2], [0, 3, -2]], f64)) },
   { name: "in-place on a view (CopySlices)", inputs: [[[3, 4], "any"], [[4], "any"]], fn: (x, s) => {
     const y = x.mul(1);

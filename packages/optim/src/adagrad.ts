@@ -5,8 +5,10 @@
 import { type Tensor, fullLike } from "@tapegrad/core";
 import { Optimizer, type GroupInput, type ParamGroup, type ParamsInput } from "./optimizer.js";
 import { adagradUpdate } from "./functional/adagrad-update.js";
+import { type AdagradParamState, adagradUpdatePure } from "./functional/adagrad-update-pure.js";
+import { applyPureStep } from "./pure-class-step.js";
 import {
-  checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
+  checkFlag, checkForeach, checkLr, checkNonNegative, checkNonNegativeHyperparameter, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
   withGrads,
 } from "./optimizer-checks.js";
 
@@ -14,14 +16,17 @@ import {
 export interface AdagradOptions {
   /** Learning rate (default 1e-2): a number or a 1-element tensor. */
   lr?: number | Tensor;
-  /** Learning-rate decay (default 0): step k uses `lr / (1 + (k - 1) * lrDecay)`. */
-  lrDecay?: number;
-  /** L2 penalty (default 0). */
-  weightDecay?: number;
+  /**
+   * Learning-rate decay (default 0): step k uses `lr / (1 + (k - 1) * lrDecay)`; with
+   * `differentiable: true`, also a 1-element tensor (on the tape).
+   */
+  lrDecay?: number | Tensor;
+  /** L2 penalty (default 0); with `differentiable: true`, also a 1-element tensor. */
+  weightDecay?: number | Tensor;
   /** Starting value of the accumulated squared gradients (default 0). */
   initialAccumulatorValue?: number;
-  /** Added to the denominator (default 1e-10). */
-  eps?: number;
+  /** Added to the denominator (default 1e-10); with `differentiable: true`, also a 1-element tensor. */
+  eps?: number | Tensor;
   /** Accepted for PyTorch compatibility; the single-tensor update runs either way. */
   foreach?: boolean;
   /** Maximize the objective instead of minimizing it (default false). */
@@ -32,10 +37,10 @@ export interface AdagradOptions {
 
 /** A parameter group of {@link Adagrad}. */
 export interface AdagradParamGroup extends ParamGroup {
-  lrDecay: number;
-  weightDecay: number;
+  lrDecay: number | Tensor;
+  weightDecay: number | Tensor;
   initialAccumulatorValue: number;
-  eps: number;
+  eps: number | Tensor;
   foreach: boolean | undefined;
   maximize: boolean;
   differentiable: boolean;
@@ -45,10 +50,11 @@ const ADAGRAD_OPTIONS = ["lr", "lrDecay", "weightDecay", "initialAccumulatorValu
 
 function checkAdagradGroup(g: Record<string, unknown>, where: string): void {
   checkLr(g.lr, where);
-  checkNonNegative(g.lrDecay, "lrDecay", where);
-  checkNonNegative(g.weightDecay, "weightDecay", where);
+  // With differentiable: true, lrDecay, weightDecay and eps may be 1-element tensors (on the tape).
+  checkNonNegativeHyperparameter(g.lrDecay, "lrDecay", where, g.differentiable);
+  checkNonNegativeHyperparameter(g.weightDecay, "weightDecay", where, g.differentiable);
   checkNonNegative(g.initialAccumulatorValue, "initialAccumulatorValue", where);
-  checkNonNegative(g.eps, "eps", where, "epsilon");
+  checkNonNegativeHyperparameter(g.eps, "eps", where, g.differentiable, "epsilon");
   checkForeach(g.foreach, where);
   checkFlag(g.maximize, "maximize", where);
   checkFlag(g.differentiable, "differentiable", where);
@@ -132,13 +138,25 @@ export class Adagrad extends Optimizer<AdagradParamGroup> {
       // State loaded from a checkpoint may lack parameters that never had any (PyTorch: KeyError).
       this.#initState(group);
       const states = params.map((p) => this.state.get(p)!);
+      if (this.defaults.differentiable === true) {
+        // The pure update, recorded: the same operations as the functional path, tensor hyperparameters on the tape.
+        const next = adagradUpdatePure(params, grads, states as unknown as AdagradParamState[], {
+          lr: group.lr,
+          lrDecay: group.lrDecay,
+          weightDecay: group.weightDecay,
+          eps: group.eps,
+          maximize: group.maximize,
+        });
+        applyPureStep(this.state, params, next);
+        continue;
+      }
+      // Tensor lrDecay, weightDecay and eps are only accepted with differentiable: true.
       adagradUpdate(params, grads, states.map((s) => s.sum as Tensor), states.map((s) => s.step as Tensor), {
         lr: group.lr,
-        lrDecay: group.lrDecay,
-        weightDecay: group.weightDecay,
-        eps: group.eps,
+        lrDecay: group.lrDecay as number,
+        weightDecay: group.weightDecay as number,
+        eps: group.eps as number,
         maximize: group.maximize,
-        differentiable: this.defaults.differentiable === true,
       });
     }
   }

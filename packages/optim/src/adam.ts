@@ -2,25 +2,30 @@
  * Adam (PyTorch 2.8's `torch.optim.Adam`), also the base of {@link AdamW}.
  * @module
  */
-import { type Tensor, zerosLike } from "@tapegrad/core";
+import { Tensor, zerosLike } from "@tapegrad/core";
 import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
 import { describeValue } from "./state-dict.js";
 import { adamUpdate } from "./functional/adam-update.js";
+import { type AdamParamState, adamUpdatePure } from "./functional/adam-update-pure.js";
+import { applyPureStep } from "./pure-class-step.js";
 import {
-  checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
-  withGrads,
+  checkFlag, checkForeach, checkGroupHyperparameter, checkLr, checkNonNegativeHyperparameter, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor,
+  stepTensor, withGrads,
 } from "./optimizer-checks.js";
 
 /** Options of {@link Adam} (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3): a number or a 1-element tensor. */
   lr?: number | Tensor;
-  /** Decay rates `[beta1, beta2]` of the first and second moments (default `[0.9, 0.999]`). */
-  betas?: readonly [number, number];
-  /** Added to the denominator (default 1e-8). */
-  eps?: number;
-  /** Weight decay (default 0 for Adam, 1e-2 for AdamW). */
-  weightDecay?: number;
+  /**
+   * Decay rates `[beta1, beta2]` of the first and second moments (default `[0.9, 0.999]`); with
+   * `differentiable: true`, either may be a 1-element tensor (on the tape).
+   */
+  betas?: readonly [number | Tensor, number | Tensor];
+  /** Added to the denominator (default 1e-8); with `differentiable: true`, also a 1-element tensor. */
+  eps?: number | Tensor;
+  /** Weight decay (default 0 for Adam, 1e-2 for AdamW); with `differentiable: true`, also a 1-element tensor. */
+  weightDecay?: number | Tensor;
   /** Use the AMSGrad variant (default false). */
   amsgrad?: boolean;
   /** Maximize the objective instead of minimizing it (default false). */
@@ -35,9 +40,9 @@ export interface AdamOptions {
 
 /** A parameter group of {@link Adam} and {@link AdamW}. */
 export interface AdamParamGroup extends ParamGroup {
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
+  betas: [number | Tensor, number | Tensor];
+  eps: number | Tensor;
+  weightDecay: number | Tensor;
   amsgrad: boolean;
   maximize: boolean;
   foreach: boolean | undefined;
@@ -50,15 +55,20 @@ export const ADAM_OPTIONS = ["lr", "betas", "eps", "weightDecay", "amsgrad", "ma
 
 function checkAdamGroup(g: Record<string, unknown>, where: string): void {
   checkLr(g.lr, where);
-  checkNonNegative(g.eps, "eps", where, "epsilon");
+  // With differentiable: true, betas, eps and weightDecay may be 1-element tensors (on the tape).
+  checkNonNegativeHyperparameter(g.eps, "eps", where, g.differentiable, "epsilon");
   const betas = g.betas;
-  if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== "number")) {
+  if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== "number" && !(b instanceof Tensor))) {
     throw new TypeError(`${where}: betas must be a pair of numbers [beta1, beta2], got ${describeValue(betas)}`);
   }
-  betas.forEach((b: number, i) => {
-    if (!(b >= 0 && b < 1)) throw new RangeError(`${where}: Invalid beta parameter at index ${i}: ${b}`);
+  betas.forEach((b: unknown, i) => {
+    const invalid = (shown: string): string => `Invalid beta parameter at index ${i}: ${shown}`;
+    const inRange = (v: number): boolean => v >= 0 && v < 1;
+    checkGroupHyperparameter(b, `betas[${i}]`, where, g.differentiable, (v) => {
+      if (!inRange(v as number)) throw new RangeError(`${where}: ${invalid(String(v))}`);
+    }, inRange, invalid);
   });
-  checkNonNegative(g.weightDecay, "weightDecay", where);
+  checkNonNegativeHyperparameter(g.weightDecay, "weightDecay", where, g.differentiable);
   checkFlag(g.amsgrad, "amsgrad", where);
   checkFlag(g.maximize, "maximize", where);
   checkForeach(g.foreach, where);
@@ -71,7 +81,7 @@ export function adamDefaults(o: Record<string, unknown>, weightDecay: number, de
   const betas = o.betas;
   return {
     lr: o.lr ?? 1e-3,
-    betas: Array.isArray(betas) ? [...(betas as number[])] : (betas ?? [0.9, 0.999]),
+    betas: Array.isArray(betas) ? [...(betas as unknown[])] : (betas ?? [0.9, 0.999]),
     eps: o.eps ?? 1e-8,
     weightDecay: o.weightDecay ?? weightDecay,
     amsgrad: o.amsgrad ?? false,
@@ -149,6 +159,22 @@ export class Adam extends Optimizer<AdamParamGroup> {
         if (group.amsgrad && st.maxExpAvgSq === undefined) st.maxExpAvgSq = zerosLike(p);
         return st;
       });
+      if (this.defaults.differentiable === true) {
+        // The pure update, recorded: the same operations as the functional path, tensor hyperparameters on the tape.
+        const next = adamUpdatePure(params, grads, states as unknown as AdamParamState[], {
+          lr: group.lr,
+          beta1: group.betas[0],
+          beta2: group.betas[1],
+          eps: group.eps,
+          weightDecay: group.weightDecay,
+          amsgrad: group.amsgrad,
+          maximize: group.maximize,
+          decoupledWeightDecay: group.decoupledWeightDecay,
+        });
+        applyPureStep(this.state, params, next);
+        continue;
+      }
+      // Tensor betas, eps and weightDecay are only accepted with differentiable: true.
       adamUpdate(
         params,
         grads,
@@ -158,14 +184,13 @@ export class Adam extends Optimizer<AdamParamGroup> {
         states.map((s) => s.step as Tensor),
         {
           lr: group.lr,
-          beta1: group.betas[0],
-          beta2: group.betas[1],
-          eps: group.eps,
-          weightDecay: group.weightDecay,
+          beta1: group.betas[0] as number,
+          beta2: group.betas[1] as number,
+          eps: group.eps as number,
+          weightDecay: group.weightDecay as number,
           amsgrad: group.amsgrad,
           maximize: group.maximize,
           decoupledWeightDecay: group.decoupledWeightDecay,
-          differentiable: this.defaults.differentiable === true,
         },
       );
     }

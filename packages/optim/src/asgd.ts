@@ -21,12 +21,12 @@ export interface ASGDOptions {
   lr?: number | Tensor;
   /** Decay term (default 1e-4); see {@link ASGD} for its two roles. */
   lambd?: number | Tensor;
-  /** Power of eta's decay (default 0.75). */
-  alpha?: number;
+  /** Power of eta's decay (default 0.75): a number or a 1-element tensor (on the tape with `differentiable: true`). */
+  alpha?: number | Tensor;
   /** Step after which averaging starts (default 1e6, i.e. practically never). */
   t0?: number;
-  /** Coupled L2 penalty `g + weightDecay * p` (default 0). */
-  weightDecay?: number;
+  /** Coupled L2 penalty `g + weightDecay * p` (default 0): a number or a 1-element tensor (on the tape with `differentiable: true`). */
+  weightDecay?: number | Tensor;
   /** Use the multi-tensor path; `undefined`/`null` (default) picks the single-tensor path, as PyTorch does on CPU. */
   foreach?: boolean | null;
   /** Maximize the objective instead of minimizing it (default false). */
@@ -42,11 +42,11 @@ export interface ASGDParamGroup extends ParamGroup {
   /** Decay term: shrink factor `(1 - lambd * eta)` and eta's decay rate. */
   lambd: number | Tensor;
   /** Power of eta's decay. */
-  alpha: number;
+  alpha: number | Tensor;
   /** Step after which averaging starts. */
   t0: number;
   /** Coupled L2 penalty added to the gradient. */
-  weightDecay: number;
+  weightDecay: number | Tensor;
   /** Multi-tensor path (`undefined`/`null`: single-tensor). */
   foreach: boolean | null | undefined;
   /** Maximize instead of minimize. */

@@ -22,13 +22,13 @@ export { Adagrad, type AdagradOptions, type AdagradParamGroup } from "./adagrad.
 export { sgdUpdate, type SgdUpdateOptions } from "./functional/sgd-update.js";
 export { adamUpdate, type AdamUpdateOptions } from "./functional/adam-update.js";
 export { sgdUpdatePure, type SgdParamState, type SgdPureOptions } from "./functional/sgd-update-pure.js";
-export type { TensorHyperparameter } from "./functional/hyper-tensors.js";
+export type { TensorHyperparameter, PerParamLr } from "./functional/hyper-tensors.js";
 export { adamUpdatePure, adamInitState, type AdamParamState, type AdamPureOptions } from "./functional/adam-update-pure.js";
 export { unrollSteps, type UnrollOptions, type UnrollResult, type PureUpdate } from "./hypergrad/unroll.js";
 export { rmspropUpdate, type RmspropUpdateOptions } from "./functional/rmsprop-update.js";
 export { adagradUpdate, type AdagradUpdateOptions } from "./functional/adagrad-update.js";
-export { rmspropUpdatePure, rmspropInitState, type RmspropParamState } from "./functional/rmsprop-update-pure.js";
-export { adagradUpdatePure, adagradInitState, type AdagradParamState } from "./functional/adagrad-update-pure.js";
+export { rmspropUpdatePure, rmspropInitState, type RmspropParamState, type RmspropPureOptions } from "./functional/rmsprop-update-pure.js";
+export { adagradUpdatePure, adagradInitState, type AdagradParamState, type AdagradPureOptions } from "./functional/adagrad-update-pure.js";
 export {
   LRScheduler, setSchedulerWarningSink, STEP_ORDER_WARNING, GET_LR_WARNING, type WarningSink, type LRSchedulerStateDict,
 } from "./lr-scheduler/lr-scheduler.js";

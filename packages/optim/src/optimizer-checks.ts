@@ -104,3 +104,35 @@ export function withGrads(group: ParamGroup): { params: Tensor[]; grads: Tensor[
   }
   return { params, grads };
 }
+
+/**
+ * @internal a group hyperparameter that may be a number or, with `differentiable: true`, a
+ * 1-element float tensor (on the tape). Numbers keep their own checks (`checkNumberValue`); a tensor
+ * must be 1-element, float and finite, and its value must pass `valid`, else `invalid(value)` is the
+ * message (PyTorch's wording, e.g. `Invalid beta parameter at index 0: tensor(1)`).
+ */
+export function checkGroupHyperparameter(
+  value: unknown,
+  name: string,
+  where: string,
+  differentiable: unknown,
+  checkNumberValue: (v: unknown) => void,
+  valid: (v: number) => boolean,
+  invalid: (shown: string) => string,
+): void {
+  if (!(value instanceof Tensor)) {
+    checkNumberValue(value);
+    return;
+  }
+  if (differentiable !== true) throw new TypeError(`${where}: ${name} must be a number; a tensor ${name} needs differentiable: true`);
+  if (value.numel() !== 1 || !value.isFloatingPoint()) {
+    throw new TypeError(`${where}: Tensor ${name} must be a 1-element float tensor, got ${value.dtype} of shape [${value.shape.join(",")}]`);
+  }
+  const v = value.item();
+  if (!Number.isFinite(v) || !valid(v)) throw new RangeError(`${where}: ${invalid(`tensor(${v})`)} (${name} must be finite and in range)`);
+}
+
+/** @internal {@link checkGroupHyperparameter} for a hyperparameter `>= 0`: `Invalid <label> value: ...`. */
+export function checkNonNegativeHyperparameter(value: unknown, name: string, where: string, differentiable: unknown, label = name): void {
+  checkGroupHyperparameter(value, name, where, differentiable, (v) => checkNonNegative(v, name, where, label), (v) => v >= 0, (s) => `Invalid ${label} value: ${s}`);
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Tensor, enableGrad, noGrad, setGradEnabled } from "@tapegrad/core";
+import { Tensor, enableGrad, isDual, noGrad, setGradEnabled } from "@tapegrad/core";
 import { checkStateTree, rebindingInPlace, setOwnField } from "@tapegrad/core/internal";
 import { HookRegistry, type HookOptions, type RemovableHandle } from "./hooks.js";
 import {
@@ -311,7 +311,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns the closure's result, or `undefined`.
    * @throws Error if a pre-hook returns something other than `undefined` or an `[args, kwargs]`
    *   pair; TypeError if the final arguments are not a single optional closure function;
-   *   RangeError `<Name>.step: param group <i>: <key> is NaN` (before any parameter changes).
+   *   RangeError `<Name>.step: param group <i>: <key> is NaN` (before any parameter changes); Error
+   *   for a dual (forward-mode) hyperparameter, whose tangent a class step would drop.
    * @example const loss = opt.step(() => { opt.zeroGrad(); const l = lossFn(model.forward(x), y); l.backward(); return l; });
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
@@ -360,8 +361,15 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       for (const key of Object.keys(this.defaults)) {
         const value = group[key];
         const values = Array.isArray(value) && key !== "params" ? value : [value];
-        if (values.some((v) => typeof v === "number" && Number.isNaN(v))) {
+        if (values.some((v) => (typeof v === "number" && Number.isNaN(v)) || (v instanceof Tensor && v.numel() === 1 && Number.isNaN(v.item())))) {
           throw new RangeError(`${name}.step: param group ${gi}: ${key} is NaN (${formatHyperparameter(value)}); set a valid value before stepping`);
+        }
+        // A step rebinds or overwrites the params: their reverse-mode history survives, a tangent would not.
+        if (key !== "params" && values.some((v) => v instanceof Tensor && isDual(v))) {
+          throw new Error(
+            `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode); an optimizer class does not carry tangents. ` +
+              `Use its pure update with unrollSteps(..., { mode: "forward" })`,
+          );
         }
       }
     });

@@ -5,8 +5,10 @@
 import { type Tensor, zerosLike } from "@tapegrad/core";
 import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
 import { rmspropUpdate } from "./functional/rmsprop-update.js";
+import { type RmspropParamState, rmspropUpdatePure, usesMomentum } from "./functional/rmsprop-update-pure.js";
+import { applyPureStep } from "./pure-class-step.js";
 import {
-  checkFlag, checkForeach, checkLr, checkNonNegative, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
+  checkFlag, checkForeach, checkLr, checkNonNegativeHyperparameter, checkOptionKeys, checkStateKeys, loadedStep, loadedTensor, stepTensor,
   withGrads,
 } from "./optimizer-checks.js";
 
@@ -14,14 +16,14 @@ import {
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2): a number or a 1-element tensor. */
   lr?: number | Tensor;
-  /** Smoothing constant (default 0.99). */
-  alpha?: number;
-  /** Added to the denominator (default 1e-8). */
-  eps?: number;
-  /** L2 penalty (default 0). */
-  weightDecay?: number;
-  /** Momentum factor (default 0). */
-  momentum?: number;
+  /** Smoothing constant (default 0.99); with `differentiable: true`, also a 1-element tensor (on the tape). */
+  alpha?: number | Tensor;
+  /** Added to the denominator (default 1e-8); with `differentiable: true`, also a 1-element tensor. */
+  eps?: number | Tensor;
+  /** L2 penalty (default 0); with `differentiable: true`, also a 1-element tensor. */
+  weightDecay?: number | Tensor;
+  /** Momentum factor (default 0); with `differentiable: true`, also a 1-element tensor (which always keeps a buffer). */
+  momentum?: number | Tensor;
   /** Normalise by the estimated variance of the gradient (default false). */
   centered?: boolean;
   /** Maximize the objective instead of minimizing it (default false). */
@@ -34,10 +36,10 @@ export interface RMSpropOptions {
 
 /** A parameter group of {@link RMSprop}. */
 export interface RMSpropParamGroup extends ParamGroup {
-  alpha: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
+  alpha: number | Tensor;
+  eps: number | Tensor;
+  weightDecay: number | Tensor;
+  momentum: number | Tensor;
   centered: boolean;
   maximize: boolean;
   foreach: boolean | undefined;
@@ -48,10 +50,11 @@ const RMSPROP_OPTIONS = ["lr", "alpha", "eps", "weightDecay", "momentum", "cente
 
 function checkRmspropGroup(g: Record<string, unknown>, where: string): void {
   checkLr(g.lr, where);
-  checkNonNegative(g.eps, "eps", where, "epsilon");
-  checkNonNegative(g.momentum, "momentum", where);
-  checkNonNegative(g.weightDecay, "weightDecay", where);
-  checkNonNegative(g.alpha, "alpha", where);
+  // With differentiable: true, eps, momentum, weightDecay and alpha may be 1-element tensors (on the tape).
+  checkNonNegativeHyperparameter(g.eps, "eps", where, g.differentiable, "epsilon");
+  checkNonNegativeHyperparameter(g.momentum, "momentum", where, g.differentiable);
+  checkNonNegativeHyperparameter(g.weightDecay, "weightDecay", where, g.differentiable);
+  checkNonNegativeHyperparameter(g.alpha, "alpha", where, g.differentiable);
   checkFlag(g.centered, "centered", where);
   checkFlag(g.maximize, "maximize", where);
   checkForeach(g.foreach, where);
@@ -128,18 +131,13 @@ export class RMSprop extends Optimizer<RMSpropParamGroup> {
           st = { step: stepTensor(), squareAvg: zerosLike(p) };
           this.state.set(p, st);
         }
-        if (group.momentum > 0 && st.momentumBuffer === undefined) st.momentumBuffer = zerosLike(p);
+        if (usesMomentum(group.momentum) && st.momentumBuffer === undefined) st.momentumBuffer = zerosLike(p);
         if (group.centered && st.gradAvg === undefined) st.gradAvg = zerosLike(p);
         return st;
       });
-      rmspropUpdate(
-        params,
-        grads,
-        states.map((s) => s.squareAvg as Tensor),
-        group.centered ? states.map((s) => s.gradAvg as Tensor) : [],
-        group.momentum > 0 ? states.map((s) => s.momentumBuffer as Tensor) : [],
-        states.map((s) => s.step as Tensor),
-        {
+      if (this.defaults.differentiable === true) {
+        // The pure update, recorded: the same operations as the functional path, tensor hyperparameters on the tape.
+        const next = rmspropUpdatePure(params, grads, states as unknown as RmspropParamState[], {
           lr: group.lr,
           alpha: group.alpha,
           eps: group.eps,
@@ -147,7 +145,27 @@ export class RMSprop extends Optimizer<RMSpropParamGroup> {
           momentum: group.momentum,
           centered: group.centered,
           maximize: group.maximize,
-          differentiable: this.defaults.differentiable === true,
+        });
+        applyPureStep(this.state, params, next);
+        continue;
+      }
+      // Tensor alpha, eps, weightDecay and momentum are only accepted with differentiable: true.
+      const momentum = group.momentum as number;
+      rmspropUpdate(
+        params,
+        grads,
+        states.map((s) => s.squareAvg as Tensor),
+        group.centered ? states.map((s) => s.gradAvg as Tensor) : [],
+        momentum > 0 ? states.map((s) => s.momentumBuffer as Tensor) : [],
+        states.map((s) => s.step as Tensor),
+        {
+          lr: group.lr,
+          alpha: group.alpha as number,
+          eps: group.eps as number,
+          weightDecay: group.weightDecay as number,
+          momentum,
+          centered: group.centered,
+          maximize: group.maximize,
         },
       );
     }

@@ -7,8 +7,12 @@ import { Tensor } from "@tapegrad/core";
 import { Optimizer, type ParamGroup, type ParamsInput } from "./optimizer.js";
 import { sgdUpdate } from "./functional/sgd-update.js";
 import { sgdUpdatePure } from "./functional/sgd-update-pure.js";
-import { checkHyperparameter, valueOf } from "./functional/hyper-tensors.js";
-import { checkOptionKeys, checkLr, checkNonNegative, checkNumber, checkFlag, checkForeach, checkStateKeys, loadedTensor, withGrads } from "./optimizer-checks.js";
+import { valueOf } from "./functional/hyper-tensors.js";
+import { applyPureStep } from "./pure-class-step.js";
+import {
+  checkOptionKeys, checkLr, checkNonNegativeHyperparameter, checkGroupHyperparameter, checkNumber, checkFlag, checkForeach, checkStateKeys, loadedTensor,
+  withGrads,
+} from "./optimizer-checks.js";
 
 /** Options of {@link SGD} (PyTorch's keyword arguments, camelCase). */
 export interface SGDOptions {
@@ -47,15 +51,9 @@ const SGD_OPTIONS = ["lr", "momentum", "dampening", "weightDecay", "nesterov", "
 function checkSgdGroup(g: Record<string, unknown>, where: string): void {
   checkLr(g.lr, where);
   // With differentiable: true, momentum, dampening and weightDecay may be 1-element tensors (on the tape).
-  for (const key of ["momentum", "dampening", "weightDecay"] as const) {
-    const v = g[key];
-    if (!(v instanceof Tensor)) continue;
-    if (g.differentiable !== true) throw new TypeError(`${where}: ${key} must be a number; a tensor ${key} needs differentiable: true`);
-    checkHyperparameter(where, key, v, 0);
-  }
-  if (!(g.momentum instanceof Tensor)) checkNonNegative(g.momentum, "momentum", where);
-  if (!(g.dampening instanceof Tensor)) checkNumber(g.dampening, "dampening", where);
-  if (!(g.weightDecay instanceof Tensor)) checkNonNegative(g.weightDecay, "weightDecay", where);
+  checkNonNegativeHyperparameter(g.momentum, "momentum", where, g.differentiable);
+  checkGroupHyperparameter(g.dampening, "dampening", where, g.differentiable, (v) => checkNumber(v, "dampening", where), (v) => v >= 0, (s) => `Invalid dampening value: ${s}`);
+  checkNonNegativeHyperparameter(g.weightDecay, "weightDecay", where, g.differentiable);
   checkFlag(g.nesterov, "nesterov", where);
   checkFlag(g.maximize, "maximize", where);
   checkForeach(g.foreach, where);
@@ -134,16 +132,7 @@ export class SGD extends Optimizer<SGDParamGroup> {
       nesterov: group.nesterov,
       maximize: group.maximize,
     });
-    params.forEach((p, i) => {
-      const value = next.params[i]!.dtype === p.dtype ? next.params[i]! : next.params[i]!.to(p.dtype);
-      if (p.base === null) p.rebind(value);
-      else p.copy_(value);
-      const buf = next.states[i]!.momentumBuffer;
-      if (buf === null) return;
-      const st = this.state.get(p) ?? {};
-      st.momentumBuffer = buf;
-      this.state.set(p, st);
-    });
+    applyPureStep(this.state, params, next);
   }
 
   /** One SGD step for every group (see {@link sgdUpdate}). */

@@ -37,7 +37,7 @@ describe("ASGD constructor", () => {
     [{ alpha: Infinity }, RangeError, /Invalid alpha value: Infinity/],
     [{ t0: NaN }, RangeError, /ASGD: Invalid t0 value: NaN \(t0 must be a finite number\)/],
     [{ t0: -Infinity }, RangeError, /Invalid t0 value: -Infinity/],
-    [{ alpha: "1" }, TypeError, /ASGD: alpha must be a number, got "1"/],
+    [{ alpha: "1" }, TypeError, /ASGD: alpha must be a number or a 1-element Tensor, got "1"/],
     [{ maximize: 1 }, TypeError, /ASGD: maximize must be a boolean, got 1/],
     [{ foreach: "yes" }, TypeError, /ASGD: foreach must be a boolean, null or undefined/],
     [{ foreach: true, differentiable: true }, Error, /foreach: true is not supported with differentiable: true/],

@@ -174,13 +174,19 @@ describe("LRScheduler base", () => {
     expect(sched.getLastLr()).toEqual([lr.item()]);
   });
 
-  test("a tensor lr that requires grad is filled without autograd complaints", () => {
+  test("a tensor lr that requires grad stays on the tape: the group gets a new tensor, the lr itself is never written", () => {
     const p = full([1], 1);
     const w = p.clone().requiresGrad_(true);
     const lr = tensor(0.1, { dtype: "float64", requiresGrad: true });
     const opt = new SGD([w], { lr });
-    new LinearLR(opt, { startFactor: 0.5 });
-    expect(lr.item()).toBe(0.05);
+    const sched = new LinearLR(opt, { startFactor: 0.5 });
+    const now = opt.paramGroups[0]!.lr as Tensor;
+    expect(lr.item()).toBe(0.1);
+    expect(now).not.toBe(lr);
+    expect(now.item()).toBe(0.05);
+    expect(now.gradFn).not.toBeNull();
+    expect(opt.paramGroups[0]!.initialLr).toBe(lr);
+    expect(sched.getLastLr()).toEqual([0.05]);
   });
 
   test("state dicts: explicit fields, round trip, validation without partial changes", () => {

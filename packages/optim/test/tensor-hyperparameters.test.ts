@@ -1,25 +1,15 @@
 // Hyperparameters as tensors on the tape: SGD's weightDecay, momentum and dampening (pure update and
 // the differentiable class path), and per-parameter or elementwise learning rates (Meta-SGD).
-import { Tensor, dualLevel, getDefaultDtype, grad, makeDual, setDefaultDtype, tensor, unpackDual } from "@tapegrad/core";
-import { type AdamParamState, SGD, type SgdParamState, adamInitState, adamUpdatePure, sgdUpdatePure, unrollSteps } from "@tapegrad/optim";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { Tensor, dualLevel, grad, makeDual, unpackDual } from "@tapegrad/core";
+import {
+  type AdamParamState, type PerParamLr, SGD, type SgdParamState, adagradInitState, adagradUpdatePure, adamInitState, adamUpdatePure, rmspropInitState,
+  rmspropUpdatePure, sgdUpdatePure, unrollSteps,
+} from "@tapegrad/optim";
+import { describe, expect, test } from "vitest";
+import { f64, inner, outer, useFloat64Default, values, w0Values } from "./hyper-fixtures.js";
 
-const f64 = (data: number[] | number, requiresGrad = false): Tensor => tensor(data, { dtype: "float64", requiresGrad });
-const values = (t: Tensor): number[] => Array.from(t.dataSync());
+useFloat64Default();
 
-let savedDtype: "float32" | "float64";
-beforeEach(() => {
-  savedDtype = getDefaultDtype();
-  setDefaultDtype("float64");
-});
-afterEach(() => setDefaultDtype(savedDtype));
-
-// An inner loss whose recorded gradient saves the parameter, and an outer loss.
-const x = f64([0.5, -1, 2]).reshape([1, 3]);
-const c = f64([0.2, -0.4, 1]);
-const inner = (w: Tensor): Tensor => x.mul(w).matmul(w.reshape([3, 1])).square().sum().mul(0.05).add(w.sub(c).square().sum().mul(0.5));
-const outer = (w: Tensor): Tensor => w.sub(f64([0.3, -0.2, 0.1])).square().sum();
-const w0Values = [1, -1, 0.5];
 const K = 5;
 
 interface Hyper {
@@ -145,7 +135,30 @@ describe("Meta-SGD: per-parameter and elementwise learning rates through the pur
     const [g] = grad([params[1]!.sum()], [lrB]);
     expect(g!.item()).toBe(-2);
   });
+
+  test("Adam, RMSprop and Adagrad take per-parameter and elementwise lrs too (d/d one element equals a finite difference)", () => {
+    const updates: Array<[string, (lr: PerParamLr) => Tensor]> = [
+      ["Adam", (lr) => unrolled(adamInitState(f64(w0Values)), (ps, gs, st) => adamUpdatePure(ps, gs, st, { lr, beta1: 0.9, beta2: 0.99, eps: 1e-3, weightDecay: 0.01, amsgrad: false, maximize: false }))],
+      ["RMSprop", (lr) => unrolled(rmspropInitState(f64(w0Values), { momentum: 0.3 }), (ps, gs, st) => rmspropUpdatePure(ps, gs, st, { lr, alpha: 0.9, eps: 1e-3, weightDecay: 0.01, momentum: 0.3, centered: false, maximize: false }))],
+      ["Adagrad", (lr) => unrolled(adagradInitState(f64(w0Values)), (ps, gs, st) => adagradUpdatePure(ps, gs, st, { lr, lrDecay: 0.1, eps: 1e-3, weightDecay: 0.01, maximize: false }))],
+    ];
+    const lrValues = [0.02, 0.05, 0.1];
+    for (const [name, run] of updates) {
+      // A uniform elementwise lr, or a one-entry array, gives the scalar lr's parameters exactly.
+      expect(values(run(f64([0.05, 0.05, 0.05]))), name).toEqual(values(run(0.05)));
+      expect(values(run([f64(0.05)])), name).toEqual(values(run(0.05)));
+      const lr = f64(lrValues, true);
+      const [g] = grad([outer(run(lr))], [lr]);
+      const at = (d: number) => outer(run(f64(lrValues.map((v, k) => (k === 1 ? v + d : v))))).item();
+      const want = (at(1e-6) - at(-1e-6)) / 2e-6;
+      expect(Math.abs(values(g!)[1]! - want), name).toBeLessThan(1e-6 * (1 + Math.abs(want)));
+    }
+  });
 });
+
+function unrolled<S>(init: S, update: (ps: Tensor[], gs: Array<Tensor | null>, st: S[]) => { params: Tensor[]; states: S[] }): Tensor {
+  return unrollSteps<S>([f64(w0Values)], [init], { steps: K, loss: ([w]) => inner(w!), update }).params[0]!;
+}
 
 describe("Adam hyperparameters as tensors (pure update)", () => {
   const adamBase = { lr: 0.05, beta1: 0.8, beta2: 0.95, eps: 1e-3, weightDecay: 0.05 };

@@ -23,33 +23,65 @@ interface RunOptions {
   accumulateOnly: Set<Node> | null;
 }
 
+let lastRunId = 0;
+
 /**
- * Collect nodes reachable from the roots and count the edges into each. The map doubles as the
- * "seen" set: a node is pushed when it is first discovered.
+ * The nodes one backward run uses. Each node's count of edges still to be processed and the sum of
+ * the gradients that arrived so far live in the node's scratch fields (no map lookups, nothing
+ * allocated per node). A run started while another is going (a hook or rule calling backward)
+ * saves the scratch of every node it takes over from the outer run and puts it back when it ends.
  */
-function dependencies(roots: readonly Node[]): Map<Node, number> {
-  const deps = new Map<Node, number>();
-  const stack: Node[] = [];
-  for (const r of roots) {
-    if (deps.has(r)) continue;
-    deps.set(r, 0);
-    stack.push(r);
-  }
-  while (stack.length > 0) {
-    const next = stack.pop()!.nextFunctions;
-    for (let i = 0; i < next.length; i++) {
-      const n = next[i];
-      if (n === null || n === undefined) continue;
-      const d = deps.get(n);
-      if (d === undefined) {
-        deps.set(n, 1);
-        stack.push(n);
-      } else {
-        deps.set(n, d + 1);
+class RunNodes {
+  readonly id = ++lastRunId;
+  /** Every node reached from the roots, in discovery order. */
+  readonly nodes: Node[] = [];
+  private readonly displaced: Array<{ node: Node; runId: number; pending: number; grad: Tensor | undefined }> = [];
+
+  /** Find the nodes reachable from the roots and count the edges into each. */
+  constructor(roots: readonly Node[]) {
+    const stack: Node[] = [];
+    for (const r of roots) {
+      if (r.runId === this.id) continue;
+      this.take(r, 0);
+      stack.push(r);
+    }
+    while (stack.length > 0) {
+      const next = stack.pop()!.nextFunctions;
+      for (let i = 0; i < next.length; i++) {
+        const n = next[i];
+        if (n === null || n === undefined) continue;
+        if (n.runId === this.id) {
+          n.pendingEdges++;
+        } else {
+          this.take(n, 1);
+          stack.push(n);
+        }
       }
     }
   }
-  return deps;
+
+  private take(node: Node, pending: number): void {
+    if (node.runId !== 0) this.displaced.push({ node, runId: node.runId, pending: node.pendingEdges, grad: node.gradSum });
+    node.runId = this.id;
+    node.pendingEdges = pending;
+    node.gradSum = undefined;
+    this.nodes.push(node);
+  }
+
+  /** Clear every node's scratch (dropping gradients not consumed, after a throw) and give back the outer run's. */
+  finish(): void {
+    for (const n of this.nodes) {
+      n.runId = 0;
+      n.pendingEdges = 0;
+      n.gradSum = undefined;
+    }
+    for (let i = this.displaced.length - 1; i >= 0; i--) {
+      const d = this.displaced[i]!;
+      d.node.runId = d.runId;
+      d.node.pendingEdges = d.pending;
+      d.node.gradSum = d.grad;
+    }
+  }
 }
 
 /**
@@ -100,11 +132,11 @@ class ReadyQueue {
 }
 
 /** Nodes from which some target is reachable (the only ones worth running). */
-function usefulNodes(deps: Map<Node, number>, targets: Set<Node>): Set<Node> {
+function usefulNodes(nodes: readonly Node[], targets: Set<Node>): Set<Node> {
   // Iterative post-order: a node is useful if it is a target or leads to a useful node.
   const useful = new Set<Node>();
   const state = new Map<Node, number>(); // 1 = on stack, 2 = done
-  for (const start of deps.keys()) {
+  for (const start of nodes) {
     if (state.has(start)) continue;
     const stack: Array<[Node, number]> = [[start, 0]];
     state.set(start, 1);
@@ -128,9 +160,8 @@ function usefulNodes(deps: Map<Node, number>, targets: Set<Node>): Set<Node> {
   return useful;
 }
 
-function addInto(buffers: Map<Node, Tensor>, node: Node, grad: Tensor): void {
-  const prev = buffers.get(node);
-  buffers.set(node, prev === undefined ? grad : prev.add(grad));
+function addInto(node: Node, grad: Tensor): void {
+  node.gradSum = node.gradSum === undefined ? grad : node.gradSum.add(grad);
 }
 
 /**
@@ -139,13 +170,15 @@ function addInto(buffers: Map<Node, Tensor>, node: Node, grad: Tensor): void {
  * has the leaf's dtype.
  */
 function checkGrad(node: Node, index: number, grad: Tensor): Tensor {
-  const meta = node.inputMeta[index]!;
-  if (!sameShape(meta.shape, grad.shape)) {
+  const input = node.nextFunctions[index]!;
+  const shape = input.outputShape;
+  if (!sameShape(shape, grad.shape)) {
     throw new Error(
-      `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(meta.shape)}`,
+      `${node.name}: the gradient for input ${index} has shape ${formatShape(grad.shape)} but the input has shape ${formatShape(shape)}`,
     );
   }
-  if (grad.dtype !== meta.dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(meta.dtype)) return cast(grad, meta.dtype);
+  const dtype = input.outputDtype;
+  if (grad.dtype !== dtype && isFloatingDtype(grad.dtype) && isFloatingDtype(dtype)) return cast(grad, dtype);
   return grad;
 }
 
@@ -179,57 +212,61 @@ function runHooks(hooks: ReadonlyArray<TensorHook>, grad: Tensor): Tensor {
  */
 export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOptions): Array<Tensor | null> {
   return setGradEnabled(options.createGraph, () => {
-    const deps = dependencies(roots);
-    const targets = new Set<Node>(options.captureNodes ?? options.accumulateOnly ?? []);
-    const useful = targets.size > 0 ? usefulNodes(deps, targets) : null;
-    const buffers = new Map<Node, Tensor>();
-    roots.forEach((r, i) => addInto(buffers, r, rootGrads[i]!));
-    const captured = new Map<Node, Tensor>();
-    // `deps` now counts the edges still to be processed; a node becomes ready exactly once, when its
-    // count reaches 0 (roots are distinct in `deps`), so no visited set is needed.
-    const ready = new ReadyQueue();
-    for (const [node, count] of deps) if (count === 0) ready.push(node);
-    while (ready.size > 0) {
-      const node = ready.pop();
-      let grad = buffers.get(node);
-      if (grad !== undefined) buffers.delete(node);
-      const run = useful === null || useful.has(node);
-      const next = node.nextFunctions;
-      if (grad !== undefined && run) {
-        grad = runHooks(node.tensorHooks, grad);
-        if (node.retainGradOf !== null) node.retainGradOf.accumulateGrad(grad, options.createGraph);
-        if (options.captureNodes !== null && targets.has(node)) {
-          const prev = captured.get(node);
-          captured.set(node, prev === undefined ? grad : prev.add(grad));
-        }
-        if (node instanceof AccumulateGrad) {
-          if (options.captureNodes === null && (options.accumulateOnly === null || targets.has(node))) {
-            node.variable.accumulateGrad(runHooks(node.variable.leafHooks, grad), options.createGraph);
-          }
-        } else if (useful === null || next.some((n) => n !== null && useful.has(n))) {
-          const grads = node.apply(grad);
-          for (let i = 0; i < next.length; i++) {
-            const n = next[i];
-            const g = grads[i];
-            if (n === null || n === undefined || g === null || g === undefined) continue;
-            if (anomaly.enabled && anomaly.checkNan) checkBackwardResult(node.name, i, g, node.forwardStack);
-            addInto(buffers, n, checkGrad(node, i, g));
-          }
-        }
+    const run = new RunNodes(roots);
+    try {
+      return walk(run, roots, rootGrads, options);
+    } finally {
+      run.finish();
+    }
+  });
+}
+
+function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOptions): Array<Tensor | null> {
+  const targets = new Set<Node>(options.captureNodes ?? options.accumulateOnly ?? []);
+  const useful = targets.size > 0 ? usefulNodes(run.nodes, targets) : null;
+  roots.forEach((r, i) => addInto(r, rootGrads[i]!));
+  const captured = new Map<Node, Tensor>();
+  // `pendingEdges` counts the edges still to be processed; a node becomes ready exactly once, when
+  // its count reaches 0 (roots are distinct in `run.nodes`), so no visited set is needed.
+  const ready = new ReadyQueue();
+  for (const node of run.nodes) if (node.pendingEdges === 0) ready.push(node);
+  while (ready.size > 0) {
+    const node = ready.pop();
+    let grad = node.gradSum;
+    node.gradSum = undefined;
+    const runs = useful === null || useful.has(node);
+    const next = node.nextFunctions;
+    if (grad !== undefined && runs) {
+      if (node.hasHooks) grad = runHooks(node.tensorHooks, grad);
+      if (node.retainGradOf !== null) node.retainGradOf.accumulateGrad(grad, options.createGraph);
+      if (options.captureNodes !== null && targets.has(node)) {
+        const prev = captured.get(node);
+        captured.set(node, prev === undefined ? grad : prev.add(grad));
       }
-      // A grad() target whose own rule does not run (its gradient is only captured) keeps its saved
-      // tensors, as in PyTorch: the target's history must stay usable for a later backward pass.
-      const capturedOnly =
-        options.captureNodes !== null && targets.has(node) && !(useful !== null && node.nextFunctions.some((n) => n !== null && useful.has(n)));
-      if (!options.retainGraph && !(node instanceof AccumulateGrad) && run && !capturedOnly) node.release();
-      for (let i = 0; i < next.length; i++) {
-        const n = next[i];
-        if (n === null || n === undefined) continue;
-        const left = deps.get(n)! - 1;
-        deps.set(n, left);
-        if (left === 0) ready.push(n);
+      if (node instanceof AccumulateGrad) {
+        if (options.captureNodes === null && (options.accumulateOnly === null || targets.has(node))) {
+          node.variable.accumulateGrad(runHooks(node.variable.leafHooks, grad), options.createGraph);
+        }
+      } else if (useful === null || next.some((n) => n !== null && useful.has(n))) {
+        const grads = node.apply(grad);
+        for (let i = 0; i < next.length; i++) {
+          const n = next[i];
+          const g = grads[i];
+          if (n === null || n === undefined || g === null || g === undefined) continue;
+          if (anomaly.enabled && anomaly.checkNan) checkBackwardResult(node.name, i, g, node.forwardStack);
+          addInto(n, checkGrad(node, i, g));
+        }
       }
     }
-    return (options.captureNodes ?? []).map((n) => captured.get(n) ?? null);
-  });
+    // A grad() target whose own rule does not run (its gradient is only captured) keeps its saved
+    // tensors, as in PyTorch: the target's history must stay usable for a later backward pass.
+    const capturedOnly =
+      options.captureNodes !== null && targets.has(node) && !(useful !== null && node.nextFunctions.some((n) => n !== null && useful.has(n)));
+    if (!options.retainGraph && !(node instanceof AccumulateGrad) && runs && !capturedOnly) node.release();
+    for (let i = 0; i < next.length; i++) {
+      const n = next[i];
+      if (n !== null && n !== undefined && --n.pendingEdges === 0) ready.push(n);
+    }
+  }
+  return (options.captureNodes ?? []).map((n) => captured.get(n) ?? null);
 }

@@ -35,13 +35,13 @@ export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
 class SavedTensor {
   readonly version: number;
   private readonly storage: Storage;
-  private readonly strides: readonly number[];
+  private readonly strides: readonly number[] | null;
   private readonly offset: number;
   private readonly history: Node | null;
   constructor(readonly tensor: Tensor) {
     this.storage = tensor.storage;
     this.version = tensor.storage.version;
-    this.strides = tensor.strides;
+    this.strides = tensor.stridesOrNull;
     this.offset = tensor.offset;
     this.history = tensor.gradFn;
   }
@@ -54,7 +54,9 @@ class SavedTensor {
   /** The saved value: the tensor itself, or an alias of what it was if it has been rebound since. */
   value(): Tensor {
     const t = this.tensor;
-    if (t.storage === this.storage && t.offset === this.offset && t.strides === this.strides) return t;
+    // Strides saved as null (row-major, not yet materialized) may have been materialized since.
+    const sameStrides = t.stridesOrNull === this.strides || (this.strides === null && t.isContiguous());
+    if (t.storage === this.storage && t.offset === this.offset && sameStrides) return t;
     return t.aliasOf(this.storage, this.strides, this.offset, this.history);
   }
 }
@@ -69,6 +71,15 @@ export interface InputMeta {
 
 let nextSequenceNumber = 0;
 
+const NOTHING_SAVED: ReadonlyArray<SavedTensor | null> = Object.freeze([]);
+
+/** The parts of a node few nodes use, made on first use (keeps every recorded node small). */
+interface NodeExtras {
+  hooks: TensorHook[] | null;
+  retainGradOf: Tensor | null;
+  forwardStack: string | null;
+}
+
 /**
  * One recorded operation on the tape (a tensor's `gradFn`). `nextFunctions` are the nodes of the
  * inputs' history (null for an input that needs no gradient).
@@ -76,29 +87,90 @@ let nextSequenceNumber = 0;
 export class Node {
   /** Creation order; the engine runs later nodes first when several are ready (as PyTorch does). */
   readonly sequenceNumber = nextSequenceNumber++;
-  /** Hooks registered on the output tensor (non-leaf `registerHook`). */
-  readonly tensorHooks: TensorHook[] = [];
-  /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
-  retainGradOf: Tensor | null = null;
-  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
-  forwardStack: string | null = null;
-  private saved: Array<SavedTensor | null> | null;
+  /** Shape of the op's output (what the incoming gradient must have). */
+  readonly outputShape: Shape;
+  /** Dtype of the op's output. */
+  readonly outputDtype: DType;
+  private extras: NodeExtras | null = null;
+  /** @internal engine scratch: the backward run using this node (0: none). */
+  runId = 0;
+  /** @internal engine scratch: edges into this node that run has still to process. */
+  pendingEdges = 0;
+  /** @internal engine scratch: the sum of the gradients that arrived in that run so far. */
+  gradSum: Tensor | undefined = undefined;
+  private saved: ReadonlyArray<SavedTensor | null> | null;
   private rule: GradRule | null;
 
+  /**
+   * @param output the op's output: only its shape and dtype are kept. The gradient the rule returns
+   *   for input `i` is checked against `nextFunctions[i]`'s output: every tensor has the shape and
+   *   dtype of the node it flows into (its gradFn's output, or itself for a leaf's accumulator).
+   */
   constructor(
     /** The op's backward name, e.g. `MulBackward`. */
     readonly name: string,
     /** One entry per op input. */
     readonly nextFunctions: ReadonlyArray<Node | null>,
-    /** Shape and dtype of each input, to check the gradients the rule returns. */
-    readonly inputMeta: ReadonlyArray<InputMeta>,
     rule: GradRule | null,
     saved: ReadonlyArray<Tensor | null>,
-    /** Shape and dtype of the op's output (what the incoming gradient must have). */
-    readonly outputMeta: InputMeta,
+    output: Tensor,
   ) {
+    this.outputShape = output.shape;
+    this.outputDtype = output.dtype;
     this.rule = rule;
-    this.saved = saved.map((t) => (t === null ? null : new SavedTensor(t)));
+    if (saved.length === 0) this.saved = NOTHING_SAVED;
+    else {
+      const s = new Array<SavedTensor | null>(saved.length);
+      for (let i = 0; i < saved.length; i++) {
+        const t = saved[i];
+        s[i] = t === null || t === undefined ? null : new SavedTensor(t);
+      }
+      this.saved = s;
+    }
+  }
+
+  private extra(): NodeExtras {
+    return (this.extras ??= { hooks: null, retainGradOf: null, forwardStack: null });
+  }
+
+  /** Hooks registered on the output tensor (non-leaf `registerHook`). */
+  get tensorHooks(): TensorHook[] {
+    return (this.extra().hooks ??= []);
+  }
+
+  /** @internal whether any hook is registered on the output tensor (without making the list). */
+  get hasHooks(): boolean {
+    const hooks = this.extras === null ? null : this.extras.hooks;
+    return hooks !== null && hooks.length > 0;
+  }
+
+  /** Tensor whose gradient is kept in `.grad` (set by `retainGrad()`). */
+  get retainGradOf(): Tensor | null {
+    return this.extras === null ? null : this.extras.retainGradOf;
+  }
+  set retainGradOf(t: Tensor | null) {
+    if (t !== null || this.extras !== null) this.extra().retainGradOf = t;
+  }
+
+  /** The stack of the forward call that recorded this node, kept only in anomaly mode (`setDetectAnomaly`). */
+  get forwardStack(): string | null {
+    return this.extras === null ? null : this.extras.forwardStack;
+  }
+  set forwardStack(stack: string | null) {
+    if (stack !== null || this.extras !== null) this.extra().forwardStack = stack;
+  }
+
+  /**
+   * Shape and dtype of each input a gradient flows into (null for an input that needs none), to
+   * check the gradients the rule returns.
+   */
+  get inputMeta(): Array<InputMeta | null> {
+    return this.nextFunctions.map((n) => (n === null ? null : n.outputMeta));
+  }
+
+  /** Shape and dtype of the op's output (what the incoming gradient must have). */
+  get outputMeta(): InputMeta {
+    return { shape: this.outputShape, dtype: this.outputDtype };
   }
 
   /** Whether `release()` already dropped the saved tensors. */
@@ -108,17 +180,25 @@ export class Node {
 
   /** The saved tensors, after checking none was modified in place since it was saved. */
   unpackSaved(): Array<Tensor | null> {
-    if (this.saved === null) throw freedError(this.name);
-    return this.saved.map((s) => {
-      if (s === null) return null;
+    const saved = this.saved;
+    if (saved === null) throw freedError(this.name);
+    if (saved.length === 0) return [];
+    const out = new Array<Tensor | null>(saved.length);
+    for (let i = 0; i < saved.length; i++) {
+      const s = saved[i]!;
+      if (s === null) {
+        out[i] = null;
+        continue;
+      }
       if (s.currentVersion !== s.version) {
         throw new Error(
           `${this.name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
             `a ${s.tensor.dtype} tensor of shape [${s.tensor.shape.join(",")}] is at version ${s.currentVersion}; expected version ${s.version} instead`,
         );
       }
-      return s.value();
-    });
+      out[i] = s.value();
+    }
+    return out;
   }
 
   /**
@@ -143,13 +223,16 @@ export class Node {
   }
 }
 
+const NO_INPUTS: readonly never[] = Object.freeze([]);
+
 /** The sink node of a leaf tensor that requires grad: the engine accumulates into `variable.grad`. */
 export class AccumulateGrad extends Node {
   constructor(
     /** The leaf whose `.grad` this node accumulates into. */
     readonly variable: Tensor,
   ) {
-    super("AccumulateGrad", [], [], null, [], { shape: variable.shape, dtype: variable.dtype });
+    // A fresh (not frozen) empty array: the engine's loops over nextFunctions stay monomorphic.
+    super("AccumulateGrad", [], null, NO_INPUTS, variable);
   }
   override get released(): boolean {
     return false;

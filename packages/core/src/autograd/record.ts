@@ -50,13 +50,25 @@ export function record(
 ): Tensor {
   if (forwardActive()) propagateTangent(out, name, inputs, forward);
   if (anomaly.enabled && anomaly.checkForward) checkForwardResult(name, out, inputs);
-  if (!needsGrad(inputs)) return out;
-  const next = inputs.map((t) => (t && t.requiresGrad ? t.historyNode() : null));
-  const meta = inputs.map((t) => ({ shape: t ? t.shape : [], dtype: t ? t.dtype : out.dtype }));
-  const node = new Node(name, next, meta, backward, saved, { shape: out.shape, dtype: out.dtype });
+  if (!isGradEnabled()) return out;
+  let any = false;
+  for (let i = 0; i < inputs.length && !any; i++) {
+    const t = inputs[i];
+    any = t !== null && t !== undefined && t.requiresGrad;
+  }
+  if (!any) return out;
+  // Literals for the common arities: one allocation, no growth.
+  const n = inputs.length;
+  const next = n === 1 ? [nodeOf(inputs[0]!)] : n === 2 ? [nodeOf(inputs[0]!), nodeOf(inputs[1]!)] : inputs.map(nodeOf);
+  const node = new Node(name, next, backward, saved, out);
   if (anomaly.enabled) node.forwardStack = forwardStack();
   out.setHistory(node);
   return out;
+}
+
+/** The node gradients for input `t` flow into, or null if it needs none. */
+function nodeOf(t: Tensor | null): Node | null {
+  return t !== null && t !== undefined && t.requiresGrad ? t.historyNode() : null;
 }
 
 /** Run `forward` on the inputs' tangents (if any) and attach the result to `out`. */

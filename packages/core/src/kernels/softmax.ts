@@ -6,6 +6,31 @@
 import type { TypedArray } from "../dtype.js";
 
 /**
+ * The maximum of the `size` values `x[start], x[start + stride], ...`; NaN if any is NaN (so a
+ * slice containing NaN gives NaN everywhere, as in PyTorch).
+ */
+export function sliceMax(x: TypedArray, start: number, size: number, stride: number): number {
+  let max = -Infinity;
+  for (let k = 0, p = start; k < size; k++, p += stride) {
+    const v = x[p]!;
+    if (v > max || v !== v) max = v;
+    if (max !== max) break;
+  }
+  return max;
+}
+
+/** `e[k] = exp(x[start + k * stride] - max)` in double precision; returns their sum. */
+export function sliceExpSum(x: TypedArray, start: number, size: number, stride: number, max: number, e: Float64Array): number {
+  let sum = 0;
+  for (let k = 0, p = start; k < size; k++, p += stride) {
+    const v = Math.exp(x[p]! - max);
+    e[k] = v;
+    sum += v;
+  }
+  return sum;
+}
+
+/**
  * Softmax (or log-softmax when `log`) of `x` along the middle axis, into `out`. Numerically stable:
  * the maximum of each slice is subtracted before exponentiating, and everything is computed in
  * double precision and rounded once when stored.
@@ -15,19 +40,8 @@ export function softmaxKernel(x: TypedArray, out: TypedArray, outer: number, siz
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const start = o * size * inner + i;
-      let max = -Infinity;
-      for (let k = 0, p = start; k < size; k++, p += inner) {
-        const v = x[p]!;
-        // NaN wins, so a slice containing NaN gives NaN everywhere (as in PyTorch).
-        if (v > max || v !== v) max = v;
-        if (max !== max) break;
-      }
-      let sum = 0;
-      for (let k = 0, p = start; k < size; k++, p += inner) {
-        const v = Math.exp(x[p]! - max);
-        e[k] = v;
-        sum += v;
-      }
+      const max = sliceMax(x, start, size, inner);
+      const sum = sliceExpSum(x, start, size, inner, max, e);
       if (log) {
         const logSum = Math.log(sum);
         for (let k = 0, p = start; k < size; k++, p += inner) out[p] = x[p]! - max - logSum;

@@ -76,7 +76,7 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   if (K !== K2) throw mismatch(op, a, b, K, K2);
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
-  let batch: number[];
+  let batch: readonly number[];
   try {
     batch = broadcastShapes(aBatch, bBatch, op);
   } catch {

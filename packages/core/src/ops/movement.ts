@@ -117,10 +117,7 @@ export function refreshViewHistory(v: Tensor): void {
   const geometry: Geometry = { shape: v.shape.slice(), strides: v.strides.slice(), offset: v.offset - base.offset };
   const baseShape = base.shape;
   v.setHistory(
-    new Node("AsStridedBackward", [base.historyNode()], [{ shape: base.shape, dtype: base.dtype }], (g) => [embed(g, baseShape, geometry)], [], {
-      shape: v.shape,
-      dtype: v.dtype,
-    }),
+    new Node("AsStridedBackward", [base.historyNode()], (g) => [embed(g, baseShape, geometry)], [], v),
   );
 }
 

@@ -5,7 +5,7 @@
 import { gradSumRule } from "../autograd/rules/reduce-rules.js";
 import { record } from "../autograd/record.js";
 import { allocate, isFloatingDtype } from "../dtype.js";
-import { sumLastAxis } from "../kernels/reduce.js";
+import { sumLastAxis, sumMiddleAxis } from "../kernels/reduce.js";
 import { formatShape, normalizeDims, numelOf, sameShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor } from "./operands.js";
@@ -39,6 +39,19 @@ export function reducedLayout(x: Tensor, dims: number[]): { values: Tensor; oute
   return { values: moved, outer, inner };
 }
 
+/**
+ * For sorted `dims` that are consecutive (e.g. the leading batch dims), the shape seen as
+ * [outer, size, inner] with the reduced dims in the middle; null for gaps between the dims.
+ */
+function consecutiveRun(shape: Shape, dims: number[]): { outer: number; size: number; inner: number } | null {
+  if (dims.length === 0 || dims[dims.length - 1]! - dims[0]! !== dims.length - 1) return null;
+  return {
+    outer: numelOf(shape.slice(0, dims[0]!)),
+    size: numelOf(shape.slice(dims[0]!, dims[dims.length - 1]! + 1)),
+    inner: numelOf(shape.slice(dims[dims.length - 1]! + 1)),
+  };
+}
+
 /** A `dim` argument with PyTorch's reading of an empty list: every dim. */
 function allIfEmpty(dim: number | readonly number[] | undefined): number | readonly number[] | undefined {
   return Array.isArray(dim) && dim.length === 0 ? undefined : dim;
@@ -55,9 +68,16 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   const keepdim = options.keepdim ?? false;
   const { outShape } = reductionPlan(x.shape, dims, keepdim);
   const outDtype = isFloatingDtype(x.dtype) ? x.dtype : "int32";
-  const { values, outer, inner } = reducedLayout(x, dims);
-  const out = allocate(outDtype, outer);
-  sumLastAxis(values.values(), outer, inner, out);
+  const run = x.isContiguous() ? consecutiveRun(x.shape, dims) : null;
+  let out;
+  if (run !== null) {
+    out = allocate(outDtype, run.outer * run.inner);
+    sumMiddleAxis(x.storage.data, x.offset, run.outer, run.size, run.inner, out);
+  } else {
+    const { values, outer, inner } = reducedLayout(x, dims);
+    out = allocate(outDtype, outer);
+    sumLastAxis(values.values(), outer, inner, out);
+  }
   const result = Tensor.fromData(out, outShape, outDtype);
   const inputShape = x.shape;
   return record(result, "SumBackward", [x], (g) => [gradSumRule(g, inputShape, dims, keepdim)], [], ([dx]) => sum(dx!, { dim: options.dim, keepdim }));

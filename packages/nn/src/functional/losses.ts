@@ -1,10 +1,12 @@
 /**
  * Loss functions of `F`: mean squared error, L1, negative log-likelihood, cross-entropy and binary
  * cross-entropy with logits, with PyTorch's reductions, class weights, ignored targets and label
- * smoothing. All are compositions of differentiable core ops, so they support `createGraph`.
+ * smoothing. Cross-entropy with class indices is core's fused op (one recorded node); the others are
+ * compositions of differentiable core ops. All support `createGraph`.
  * @module
  */
 import { Tensor, abs, gather, logSoftmax, mul, neg, sub, sum, where as whereOp } from "@tapegrad/core";
+import { crossEntropyLogits } from "@tapegrad/core/internal";
 import { checkFloatTensor, checkOptions, checkTensor, describe, formatShape } from "../util.js";
 import { logSigmoid } from "./activations.js";
 
@@ -108,7 +110,16 @@ interface ClassTargets {
   validCount: number;
 }
 
-function classTargets(input: Tensor, target: unknown, ignoreIndex: number, where: string): ClassTargets {
+/** Class-index targets checked against the input: a copy of their values, each in [0, C) or `ignoreIndex`. */
+interface CheckedTargets {
+  classDim: number;
+  numClasses: number;
+  /** The target's shape (the input's shape without the class dim). */
+  shape: number[];
+  values: Int32Array;
+}
+
+function checkClassTargets(input: Tensor, target: unknown, ignoreIndex: number, where: string): CheckedTargets {
   if (input.ndim === 0) throw new RangeError(`${where}: input must have a class dim ([C], [N,C] or [N,C,d1,...]), got a 0-dim tensor`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const numClasses = input.shape[classDim]!;
@@ -118,16 +129,24 @@ function classTargets(input: Tensor, target: unknown, ignoreIndex: number, where
       `${where}: target must be int32 class indices of shape ${formatShape(shape)} for input of shape ${formatShape(input.shape)}, got ${describe(target)}`,
     );
   }
-  const values = target.dataSync();
+  const values = target.dataSync() as Int32Array;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== ignoreIndex && (v < 0 || v >= numClasses)) {
+      throw new RangeError(`${where}: target value ${v} (at flat index ${i}) is out of range [0, ${numClasses}) for ${numClasses} classes`);
+    }
+  }
+  return { classDim, numClasses, shape, values };
+}
+
+function classTargets(input: Tensor, target: unknown, ignoreIndex: number, where: string): ClassTargets {
+  const { classDim, numClasses, shape, values } = checkClassTargets(input, target, ignoreIndex, where);
   const safe = new Int32Array(values.length);
   const valid = new Uint8Array(values.length);
   let validCount = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v === ignoreIndex) continue;
-    if (v < 0 || v >= numClasses) {
-      throw new RangeError(`${where}: target value ${v} (at flat index ${i}) is out of range [0, ${numClasses}) for ${numClasses} classes`);
-    }
     safe[i] = v;
     valid[i] = 1;
     validCount++;
@@ -213,6 +232,11 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
  * weight of the counted targets. `labelSmoothing = e` mixes in the uniform distribution:
  * `(1 - e) * nll + (e / C) * sum_c -weight[c] * logp[i, c]`.
  *
+ * With class indices this is one fused op (one recorded node, `CrossEntropyBackward`, whose
+ * gradient is `(softmax - target distribution) * scale`): the loss is computed in double precision
+ * and rounded once. Class weights that require grad, and probability targets, take the
+ * composite of `logSoftmax` and the tensor ops above, which differentiates the weights too.
+ *
  * @throws TypeError for non-float logits or a malformed target (the message gives the expected
  *   shape); RangeError naming a target value outside [0, C), a bad weight shape, reduction or
  *   labelSmoothing.
@@ -255,6 +279,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
     return reduction === "sum" ? total : total.div(input.numel() / numClasses);
   }
 
+  if (weight === null || !weight.requiresGrad) {
+    // One fused op (one recorded node); a weight that requires grad takes the composite below,
+    // which differentiates it too.
+    const { values } = checkClassTargets(input, target, ignoreIndex, where);
+    return crossEntropyLogits(input, { target: values, reduction, weight, ignoreIndex, labelSmoothing: smoothing });
+  }
   const targets = classTargets(input, target, ignoreIndex, where);
   const logp = logSoftmax(input, classDim);
   const { losses, weights } = pickedNll(logp, targets, weight);

@@ -3,12 +3,27 @@
  * mutated, for differentiating through unrolled optimizer steps.
  * @module
  */
-import { Tensor, fullLike } from "@tapegrad/core";
+import { Tensor, add, div, fullLike, mul } from "@tapegrad/core";
 import { stepTensor } from "../optimizer-checks.js";
 import { type AdagradUpdateOptions } from "./adagrad-update.js";
-import { resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
+import { type PerParamLr, type TensorHyperparameter, addScaled, checkHyperparameter, isOff, lrPerParam } from "./hyper-tensors.js";
+
+/**
+ * Options of {@link adagradUpdatePure}: those of {@link AdagradUpdateOptions}, where `lrDecay`, `eps`
+ * and `weightDecay` may also be 1-element tensors (on the tape, to differentiate with respect to them).
+ */
+export interface AdagradPureOptions extends Omit<AdagradUpdateOptions, "lr" | "lrDecay" | "eps" | "weightDecay"> {
+  /** Learning rate: one for every parameter, per parameter, or elementwise (see {@link PerParamLr}). */
+  lr: PerParamLr;
+  /** Learning-rate decay: step k uses `lr / (1 + (k - 1) * lrDecay)`. */
+  lrDecay: TensorHyperparameter;
+  /** Added to the denominator for numerical stability. */
+  eps: TensorHyperparameter;
+  /** L2 penalty added to the gradient (a tensor always adds it). */
+  weightDecay: TensorHyperparameter;
+}
 
 /** One parameter's Adagrad state for {@link adagradUpdatePure} (the keys of `Adagrad`'s `opt.state.get(p)`). */
 export interface AdagradParamState {
@@ -32,8 +47,10 @@ export function adagradInitState(param: Tensor, options: { initialAccumulatorVal
 /**
  * One Adagrad step without mutation: the same operations and values as {@link adagradUpdate}
  * (and `Adagrad`), but every result is a new tensor, so the step can be unrolled and
- * differentiated (each op is recorded when grad mode is on), also with respect to a tensor `lr`
- * that requires grad.
+ * differentiated (each op is recorded when grad mode is on), also with respect to a tensor `lr`,
+ * `lrDecay`, `eps` or `weightDecay` that requires grad, and with per-parameter or elementwise
+ * learning rates. With number hyperparameters the operations
+ * are exactly those of `Adagrad`.
  *
  * ```
  * step = step + 1;  g = maximize ? -grad : grad
@@ -61,23 +78,28 @@ export function adagradUpdatePure(
   params: readonly Tensor[],
   grads: ReadonlyArray<Tensor | null>,
   states: readonly AdagradParamState[],
-  options: AdagradUpdateOptions,
+  options: AdagradPureOptions,
 ): { params: Tensor[]; states: AdagradParamState[] } {
   const where = "adagradUpdatePure";
-  checkPureOptions(where, options, ["lrDecay", "weightDecay", "eps"], ["maximize"]);
+  checkPureOptions(where, options, [], ["maximize"]);
+  const lrDecay = checkHyperparameter(where, "lrDecay", options.lrDecay, 0);
+  const weightDecay = checkHyperparameter(where, "weightDecay", options.weightDecay, 0);
+  const eps = checkHyperparameter(where, "eps", options.eps, 0);
   checkPureLists(where, params, grads, states, (s, i) => {
     const st = s as Partial<AdagradParamState>;
     checkStepState(where, st.step, i);
     return [["states.sum", st.sum as Tensor]];
   });
-  const lr = resolveLr(options.lr, where);
-  const { lrDecay, weightDecay, eps } = options;
-  return stepEach(params, grads, states, options.maximize, (p, g0, s) => {
-    const g = weightDecay !== 0 ? g0.add(p, { alpha: weightDecay }) : g0;
+  const lrs = lrPerParam(where, options.lr, params);
+  return stepEach(params, grads, states, options.maximize, (p, g0, s, i) => {
+    const lr = lrs[i]!;
+    const g = isOff(weightDecay) ? g0 : addScaled(g0, p, weightDecay);
     const stepT = s.step.add(1);
-    const decay = 1 + (stepT.item() - 1) * lrDecay;
+    const decay = typeof lrDecay === "number" ? 1 + (stepT.item() - 1) * lrDecay : add(mul(lrDecay, stepT.item() - 1), 1);
     const sum = s.sum.add(g.mul(g));
     const direction = g.div(sum.sqrt().add(eps));
-    return { param: typeof lr === "number" ? p.add(direction, { alpha: -(lr / decay) }) : p.sub(direction.mul(lr.div(decay))), state: { step: stepT, sum } };
+    const param =
+      typeof lr === "number" && typeof decay === "number" ? p.add(direction, { alpha: -(lr / decay) }) : p.sub(direction.mul(div(lr, decay)));
+    return { param, state: { step: stepT, sum } };
   });
 }

@@ -5,10 +5,9 @@
  */
 import { Tensor, div, getDefaultDtype, maximum, mul, pow, scalar, sub, zerosLike } from "@tapegrad/core";
 import { type AdamUpdateOptions } from "./adam-update.js";
-import { resolveLr } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions, checkStepState } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
-import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
+import { type PerParamLr, type TensorHyperparameter, addScaled, checkHyperparameter, isOff, lrPerParam, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
 
 /** One parameter's Adam state for {@link adamUpdatePure} (the keys of `Adam`'s `opt.state.get(p)`). */
 export interface AdamParamState {
@@ -39,7 +38,9 @@ export function adamInitState(param: Tensor, options: { amsgrad?: boolean } = {}
  * Options of {@link adamUpdatePure}: those of {@link AdamUpdateOptions}, where `beta1`, `beta2`, `eps`
  * and `weightDecay` may also be 1-element tensors (on the tape, to differentiate with respect to them).
  */
-export interface AdamPureOptions extends Omit<AdamUpdateOptions, "beta1" | "beta2" | "eps" | "weightDecay"> {
+export interface AdamPureOptions extends Omit<AdamUpdateOptions, "lr" | "beta1" | "beta2" | "eps" | "weightDecay"> {
+  /** Learning rate: one for every parameter, per parameter, or elementwise (see {@link PerParamLr}). */
+  lr: PerParamLr;
   /** Decay rate of the first moment, in [0, 1). */
   beta1: TensorHyperparameter;
   /** Decay rate of the second moment, in [0, 1). */
@@ -75,7 +76,8 @@ function biasCorrection(beta: TensorHyperparameter, step: number): TensorHyperpa
  * One Adam (or, with `decoupledWeightDecay: true`, AdamW) step without mutation: the same
  * operations and values as {@link adamUpdate} (and `Adam`/`AdamW` with `differentiable: true`), but
  * every result is a new tensor, so the step can be unrolled and differentiated (each op is recorded
- * when grad mode is on), also with respect to a tensor `lr` that requires grad.
+ * when grad mode is on), also with respect to a tensor `lr`, `beta1`, `beta2`, `eps` or
+ * `weightDecay` that requires grad, and with per-parameter or elementwise learning rates.
  *
  * ```
  * g = maximize ? -grad : grad;  step = step + 1
@@ -116,8 +118,9 @@ export function adamUpdatePure(
     if (options.amsgrad) list.push(["states.maxExpAvgSq", st.maxExpAvgSq as Tensor]);
     return list;
   });
-  const lr = resolveLr(options.lr, where);
-  return stepEach(params, grads, states, options.maximize, (p0, g0, s) => {
+  const lrs = lrPerParam(where, options.lr, params);
+  return stepEach(params, grads, states, options.maximize, (p0, g0, s, i) => {
+    const lr = lrs[i]!;
     let p = p0;
     let g = g0;
     const stepT = s.step.add(1);

@@ -5,7 +5,7 @@
  * through optimizer steps.
  * @module
  */
-import { Tensor, getDefaultDtype, isDual, isGradEnabled, noGrad, scalar, zerosLike, mul, sub, div } from "@tapegrad/core";
+import { Tensor, getDefaultDtype, isDual, isGradEnabled, noGrad, scalar, zerosLike, mul, pow, sub, div } from "@tapegrad/core";
 import {
   type AsgdForeachItem,
   type FloatArray,
@@ -19,6 +19,7 @@ import {
 } from "../kernels/asgd-kernels.js";
 import { pinForAsgdKernel } from "../kernels/asgd-wasm.js";
 import { stepEach } from "./pure-step.js";
+import { addScaled, isOff } from "./hyper-tensors.js";
 
 type FloatDtype = "float32" | "float64";
 
@@ -35,12 +36,15 @@ export interface AsgdHyperparameters {
    * with `differentiable: true`).
    */
   lambd: number | Tensor;
-  /** Power of eta's decay. */
-  alpha: number;
+  /** Power of eta's decay. A 1-element tensor is accepted (on the tape with `differentiable: true`). */
+  alpha: number | Tensor;
   /** Step after which averaging starts: `mu = 1 / max(1, t - t0)`. */
   t0: number;
-  /** Coupled L2 penalty added to the gradient: `g + weightDecay * p`. */
-  weightDecay: number;
+  /**
+   * Coupled L2 penalty added to the gradient: `g + weightDecay * p`. A 1-element tensor is accepted
+   * (on the tape with `differentiable: true`, where it always takes part, also at 0).
+   */
+  weightDecay: number | Tensor;
 }
 
 /** The flags of one ASGD param group. */
@@ -80,9 +84,13 @@ interface Resolved {
   /** lambd for tensor maths: a tensor only when differentiable, else the number. */
   lambd: number | Tensor;
   lambdValue: number;
-  alpha: number;
+  /** alpha for tensor maths: a tensor only when differentiable, else the number. */
+  alpha: number | Tensor;
+  alphaValue: number;
   t0: number;
-  weightDecay: number;
+  /** weightDecay for tensor maths: a tensor only when differentiable, else the number. */
+  weightDecay: number | Tensor;
+  weightDecayValue: number;
   foreach: boolean;
   maximize: boolean;
   differentiable: boolean;
@@ -121,10 +129,13 @@ export function checkAsgdHyperparameters(where: string, h: Record<string, unknow
   else if (typeof lr === "number") lrValue = lr;
   else throw new TypeError(`${where}: lr must be a number or a 1-element Tensor, got ${show(lr)}`);
   if (!(lrValue >= 0)) throw new RangeError(`${where}: Invalid learning rate: ${show(lr)}`);
-  if (typeof weightDecay !== "number") throw new TypeError(`${where}: weightDecay must be a number, got ${show(weightDecay)}`);
-  if (!(weightDecay >= 0)) throw new RangeError(`${where}: Invalid weight_decay value: ${weightDecay}`);
+  let weightDecayValue: number;
+  if (weightDecay instanceof Tensor) weightDecayValue = tensorScalar(where, "weightDecay", weightDecay);
+  else if (typeof weightDecay === "number") weightDecayValue = weightDecay;
+  else throw new TypeError(`${where}: weightDecay must be a number or a 1-element Tensor, got ${show(weightDecay)}`);
+  if (!(weightDecayValue >= 0)) throw new RangeError(`${where}: Invalid weight_decay value: ${show(weightDecay)}`);
   if (!Number.isFinite(lrValue)) throw new RangeError(`${where}: Invalid learning rate: ${show(lr)} (lr must be finite)`);
-  if (!Number.isFinite(weightDecay)) throw new RangeError(`${where}: Invalid weight_decay value: ${weightDecay} (weightDecay must be finite)`);
+  if (!Number.isFinite(weightDecayValue)) throw new RangeError(`${where}: Invalid weight_decay value: ${show(weightDecay)} (weightDecay must be finite)`);
   let lambdValue: number;
   if (lambd instanceof Tensor) lambdValue = tensorScalar(where, "lambd", lambd);
   else if (typeof lambd === "number") lambdValue = lambd;
@@ -132,8 +143,13 @@ export function checkAsgdHyperparameters(where: string, h: Record<string, unknow
   if (!(lambdValue >= 0) || !Number.isFinite(lambdValue)) {
     throw new RangeError(`${where}: Invalid lambd value: ${show(lambd)} (lambd must be a finite number >= 0)`);
   }
-  if (typeof alpha !== "number") throw new TypeError(`${where}: alpha must be a number, got ${show(alpha)}`);
-  if (!(alpha >= 0) || !Number.isFinite(alpha)) throw new RangeError(`${where}: Invalid alpha value: ${alpha} (alpha must be a finite number >= 0)`);
+  let alphaValue: number;
+  if (alpha instanceof Tensor) alphaValue = tensorScalar(where, "alpha", alpha);
+  else if (typeof alpha === "number") alphaValue = alpha;
+  else throw new TypeError(`${where}: alpha must be a number or a 1-element Tensor, got ${show(alpha)}`);
+  if (!(alphaValue >= 0) || !Number.isFinite(alphaValue)) {
+    throw new RangeError(`${where}: Invalid alpha value: ${show(alpha)} (alpha must be a finite number >= 0)`);
+  }
   if (typeof t0 !== "number") throw new TypeError(`${where}: t0 must be a number, got ${show(t0)}`);
   if (!Number.isFinite(t0)) throw new RangeError(`${where}: Invalid t0 value: ${t0} (t0 must be a finite number)`);
   const { foreach, maximize, differentiable, capturable } = h;
@@ -152,17 +168,21 @@ function resolve(where: string, options: AsgdUpdateOptions, pureDefault: boolean
   if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object, got ${show(options)}`);
   checkAsgdHyperparameters(where, options as unknown as Record<string, unknown>);
   const differentiable = options.differentiable ?? pureDefault;
-  const { lr, lambd } = options;
+  const { lr, lambd, alpha, weightDecay } = options;
   const lambdValue = lambd instanceof Tensor ? lambd.item() : lambd;
+  const alphaValue = alpha instanceof Tensor ? alpha.item() : alpha;
+  const weightDecayValue = weightDecay instanceof Tensor ? weightDecay.item() : weightDecay;
   return {
     // A tensor lr makes PyTorch evaluate eta in tensor maths (lr's dtype); only a differentiable update keeps it on the tape.
     lr: lr instanceof Tensor ? (differentiable ? lr.reshape([]) : lr.detach().reshape([])) : lr,
     lrValue: lr instanceof Tensor ? lr.item() : lr,
     lambd: lambd instanceof Tensor && differentiable ? lambd.reshape([]) : lambdValue,
     lambdValue,
-    alpha: options.alpha,
+    alpha: alpha instanceof Tensor && differentiable ? alpha.reshape([]) : alphaValue,
+    alphaValue,
     t0: options.t0,
-    weightDecay: options.weightDecay,
+    weightDecay: weightDecay instanceof Tensor && differentiable ? weightDecay.reshape([]) : weightDecayValue,
+    weightDecayValue,
     foreach: options.foreach ?? false,
     maximize: options.maximize ?? false,
     differentiable,
@@ -220,17 +240,17 @@ function writeScalar(t: Tensor, v: number): void {
  * differentiable function of lr).
  */
 function nextEta(o: Resolved, t: number, dtype: FloatDtype): Tensor {
-  if (typeof o.lr === "number" && typeof o.lambd === "number") {
+  if (typeof o.lr === "number" && typeof o.lambd === "number" && typeof o.alpha === "number") {
     return scalar(rounder(dtype)(etaDouble(o.lr, o.lambd, o.alpha, t)), dtype);
   }
-  const k = mul(o.lambd, o.lr);
-  const w = k.mul(t).add(1).pow(o.alpha);
+  // Only a tensor alpha: the base is a number (in double), the power a tensor op.
+  const w = typeof o.lr === "number" && typeof o.lambd === "number" ? pow(o.lambd * o.lr * t + 1, o.alpha) : mul(o.lambd, o.lr).mul(t).add(1).pow(o.alpha);
   return div(o.lr, w).to(dtype);
 }
 
 /** `pow(v, alpha)` evaluated in double with the double exponent, rounded once to v's dtype (torch's CPU kernel). */
-function powDouble(v: Tensor, alpha: number): Tensor {
-  return v.pow(scalar(alpha, "float64")).to(v.dtype);
+function powDouble(v: Tensor, alpha: number | Tensor): Tensor {
+  return v.pow(typeof alpha === "number" ? scalar(alpha, "float64") : alpha).to(v.dtype);
 }
 
 /** Capturable eta and mu from the (incremented) step tensor, with 0-dim tensor ops only (B.5 / B.7). */
@@ -257,7 +277,7 @@ function singleStep(p: Tensor, g: Tensor, s: AsgdParamState, o: Resolved): AsgdP
   const muIn = s.mu.reshape([]);
   if (o.capturable) {
     const step = s.step.reshape([]).add(1);
-    if (o.weightDecay !== 0) grad = grad.add(p, { alpha: o.weightDecay });
+    if (!isOff(o.weightDecay)) grad = addScaled(grad, p, o.weightDecay);
     const c = sub(1, mul(etaIn, lambd));
     const param = p.mul(c).add(grad.mul(etaIn), { alpha: -1 });
     const ax = s.ax.add(param.sub(s.ax).mul(muIn));
@@ -265,7 +285,7 @@ function singleStep(p: Tensor, g: Tensor, s: AsgdParamState, o: Resolved): AsgdP
     return { param, ax, step, eta: next.eta.to(s.eta.dtype), mu: next.mu.to(s.mu.dtype) };
   }
   const t = rounder(S)(readScalar(s.step) + 1);
-  if (o.weightDecay !== 0) grad = grad.add(p, { alpha: o.weightDecay });
+  if (!isOff(o.weightDecay)) grad = addScaled(grad, p, o.weightDecay);
   let param: Tensor;
   if (!etaIn.requiresGrad && !isDual(etaIn) && typeof lambd === "number") {
     const e = readScalar(etaIn);
@@ -290,7 +310,7 @@ function fusedSingle(p: Tensor, g: Tensor, ax: Tensor, eta: number, mu: number, 
   if ((dtype !== "float32" && dtype !== "float64") || !isDenseFloat(p, dtype) || !isDenseFloat(g, dtype) || !isDenseFloat(ax, dtype)) {
     return false;
   }
-  const s = { eta, mu, lambd: o.lambdValue, weightDecay: o.weightDecay, maximize: o.maximize };
+  const s = { eta, mu, lambd: o.lambdValue, weightDecay: o.weightDecayValue, maximize: o.maximize };
   const n = p.numel();
   if (dtype === "float32") {
     pinForAsgdKernel(p, g, ax);
@@ -318,7 +338,7 @@ function singleTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: 
     if (!o.differentiable && !o.capturable && !eta.requiresGrad && fusedSingle(p, g, ax, readScalar(eta), readScalar(mu), o)) {
       const t = rounder(st.dtype as FloatDtype)(readScalar(st) + 1);
       writeScalar(st, t);
-      const newEta = typeof o.lr === "number" ? rounder(eta.dtype as FloatDtype)(etaDouble(o.lr, o.lambdValue, o.alpha, t)) : null;
+      const newEta = typeof o.lr === "number" ? rounder(eta.dtype as FloatDtype)(etaDouble(o.lr, o.lambdValue, o.alphaValue, t)) : null;
       if (newEta !== null) writeScalar(eta, newEta);
       else noGrad(() => eta.copy_(nextEta(o, t, eta.dtype as FloatDtype)));
       writeScalar(mu, rounder(mu.dtype as FloatDtype)(muDouble(t, o.t0)));
@@ -371,7 +391,7 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
           touched.push(p, ax);
         } else {
           const gg = o.maximize ? g.neg() : g;
-          const decayed = o.weightDecay !== 0 ? gg.add(p, { alpha: o.weightDecay }) : gg;
+          const decayed = o.weightDecayValue !== 0 ? gg.add(p, { alpha: o.weightDecayValue }) : gg;
           const inter = decayed.add(p, { alpha: o.lambdValue });
           const param = p.sub(inter.mul(eta));
           const avg = ax.add(param.sub(ax).mul(mu));
@@ -379,7 +399,7 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
           ax.copy_(avg);
         }
       }
-      asgdForeach(items, { lambd: o.lambdValue, weightDecay: o.weightDecay, maximize: o.maximize }, float32);
+      asgdForeach(items, { lambd: o.lambdValue, weightDecay: o.weightDecayValue, maximize: o.maximize }, float32);
       for (const t of touched) t.bumpVersion();
       for (const i of indices) {
         const st = steps[i]!;
@@ -391,7 +411,7 @@ function multiTensor(params: readonly Tensor[], grads: readonly Tensor[], axs: T
           const t = readScalar(st);
           const S = rounder(etas[i]!.dtype as FloatDtype);
           const lrDtype = o.lr instanceof Tensor && o.lr.dtype === "float64" ? "float64" : (etas[i]!.dtype as FloatDtype);
-          writeScalar(etas[i]!, S(etaForeach(o.lrValue, o.lambdValue, o.alpha, t, rounder(lrDtype))));
+          writeScalar(etas[i]!, S(etaForeach(o.lrValue, o.lambdValue, o.alphaValue, t, rounder(lrDtype))));
           writeScalar(mus[i]!, rounder(mus[i]!.dtype as FloatDtype)(muDouble(t, o.t0)));
         }
       }

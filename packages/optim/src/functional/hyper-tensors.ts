@@ -5,10 +5,47 @@
  * did (the same bits); with a tensor, the same formula in tensor ops.
  * @module
  */
-import { Tensor, sub } from "@tapegrad/core";
+import { Tensor, broadcastShapes, sub } from "@tapegrad/core";
+import { resolveLr } from "./sgd-update.js";
 
 /** A hyperparameter: a number, or a 1-element float tensor to differentiate with respect to. */
 export type TensorHyperparameter = number | Tensor;
+
+/**
+ * A learning rate of a pure update: a number or 1-element tensor for every parameter; a tensor of
+ * any shape that broadcasts to every parameter's shape (an elementwise learning rate, always used as
+ * a tensor); or an array with one number or tensor (1-element or broadcasting to that parameter)
+ * per parameter (Meta-SGD's per-parameter learning rates).
+ */
+export type PerParamLr = number | Tensor | ReadonlyArray<number | Tensor>;
+
+/**
+ * @internal the lr each parameter uses, from a {@link PerParamLr}: a number or 0-dim tensor (see
+ * `resolveLr`), or an elementwise tensor that broadcasts to the parameter's shape.
+ */
+export function lrPerParam(where: string, lr: PerParamLr, params: readonly Tensor[]): Array<number | Tensor> {
+  const one = (value: unknown, i: number, label: string): number | Tensor => {
+    if (value instanceof Tensor && value.numel() !== 1) {
+      if (!value.isFloatingPoint()) throw new TypeError(`${where}: ${label} must be a float tensor, got ${value.dtype}`);
+      const p = params[i]!;
+      let ok = false;
+      try {
+        const shape = broadcastShapes(value.shape, p.shape, where);
+        ok = shape.length === p.shape.length && shape.every((d, k) => d === p.shape[k]);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new RangeError(`${where}: ${label} of shape [${value.shape.join(",")}] does not broadcast to params[${i}] of shape [${p.shape.join(",")}]`);
+      return value;
+    }
+    return resolveLr(value as number | Tensor, where);
+  };
+  if (Array.isArray(lr)) {
+    if (lr.length !== params.length) throw new RangeError(`${where}: lr has ${lr.length} entries but params has ${params.length}`);
+    return lr.map((v, i) => one(v, i, `lr[${i}]`));
+  }
+  return params.map((_, i) => one(lr, i, "lr"));
+}
 
 /**
  * @internal throw unless `value` is a finite number in `[min, max]` (max exclusive when `maxOpen`), or a

@@ -3,11 +3,11 @@
  * differentiating through unrolled optimizer steps.
  * @module
  */
-import { Tensor, broadcastShapes, isDual, isGradEnabled } from "@tapegrad/core";
-import { type SgdUpdateOptions, resolveLr } from "./sgd-update.js";
+import { Tensor, isDual, isGradEnabled } from "@tapegrad/core";
+import { type SgdUpdateOptions } from "./sgd-update.js";
 import { checkPureLists, checkPureOptions } from "./pure-checks.js";
 import { stepEach } from "./pure-step.js";
-import { type TensorHyperparameter, addScaled, checkHyperparameter, isOff, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
+import { type PerParamLr, type TensorHyperparameter, addScaled, checkHyperparameter, isOff, lrPerParam, oneMinus, scaled, valueOf } from "./hyper-tensors.js";
 
 /** One parameter's SGD state for {@link sgdUpdatePure}: the momentum buffer, `null` before the first step (or without momentum). */
 export interface SgdParamState {
@@ -26,7 +26,7 @@ export interface SgdPureOptions extends Omit<SgdUpdateOptions, "lr" | "momentum"
    * broadcasts to every parameter's shape (an elementwise learning rate, always used as a tensor); or
    * an array with one number or tensor (1-element or broadcasting to that parameter) per parameter.
    */
-  lr: number | Tensor | ReadonlyArray<number | Tensor>;
+  lr: PerParamLr;
   /** Momentum factor (0 disables the buffer; a tensor always keeps it, so that it has a derivative). */
   momentum: TensorHyperparameter;
   /** Dampening of the gradient added to the momentum buffer. */
@@ -54,31 +54,6 @@ function checkOptions(where: string, o: SgdPureOptions): Checked {
     throw new RangeError(`${where}: Nesterov momentum requires a momentum and zero dampening (momentum ${momentum}, dampening ${dampening})`);
   }
   return checked;
-}
-
-/** The lr each parameter uses: a number or 0-dim tensor (see {@link resolveLr}), or an elementwise tensor. */
-function lrPerParam(where: string, lr: SgdPureOptions["lr"], params: readonly Tensor[]): Array<number | Tensor> {
-  const one = (value: unknown, i: number, label: string): number | Tensor => {
-    if (value instanceof Tensor && value.numel() !== 1) {
-      if (!value.isFloatingPoint()) throw new TypeError(`${where}: ${label} must be a float tensor, got ${value.dtype}`);
-      const p = params[i]!;
-      let ok = false;
-      try {
-        const shape = broadcastShapes(value.shape, p.shape, where);
-        ok = shape.length === p.shape.length && shape.every((d, k) => d === p.shape[k]);
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw new RangeError(`${where}: ${label} of shape [${value.shape.join(",")}] does not broadcast to params[${i}] of shape [${p.shape.join(",")}]`);
-      return value;
-    }
-    return resolveLr(value as number | Tensor, where);
-  };
-  if (Array.isArray(lr)) {
-    if (lr.length !== params.length) throw new RangeError(`${where}: lr has ${lr.length} entries but params has ${params.length}`);
-    return lr.map((v, i) => one(v, i, `lr[${i}]`));
-  }
-  return params.map((_, i) => one(lr, i, "lr"));
 }
 
 /**

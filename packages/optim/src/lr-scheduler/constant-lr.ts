@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.js";
 import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link ConstantLR} (PyTorch's `factor`, `total_iters`, `last_epoch`). */
 export interface ConstantLROptions {
@@ -57,17 +58,17 @@ export class ConstantLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const lrs = this.groupLrs();
-    if (this.lastEpoch === 0) return lrs.map((lr) => lr * this.factor);
+    if (this.lastEpoch === 0) return lrs.map((lr) => scaleLr(lr, this.factor));
     if (this.lastEpoch !== this.totalIters) return lrs;
-    return lrs.map((lr) => lr * (1.0 / this.factor));
+    return lrs.map((lr) => scaleLr(lr, (1.0 / this.factor)));
   }
 
   /** `baseLr * (factor + (lastEpoch >= totalIters) * (1 - factor))`. */
-  protected override closedFormLr(): number[] {
+  protected override closedFormLr(): ScheduledLr[] {
     const done = this.lastEpoch >= this.totalIters ? 1 : 0;
-    return this.baseLrs.map((b) => b * (this.factor + done * (1 - this.factor)));
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, (this.factor + done * (1 - this.factor))));
   }
 
   protected hyperparameters(): Record<string, unknown> {

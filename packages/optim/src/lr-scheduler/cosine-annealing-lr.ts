@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.js";
 import { LRScheduler, checkFinite, checkSchedulerOptions, floorMod } from "./lr-scheduler.js";
+import { type ScheduledLr } from "./scheduled-lr.js";
 
 /** Options of {@link CosineAnnealingLR} (PyTorch's `T_max`, `eta_min`, `last_epoch`). */
 export interface CosineAnnealingLROptions {
@@ -22,6 +23,17 @@ export interface CosineAnnealingLROptions {
  */
 export function cosineAnnealingLr(epoch: number, baseLr: number, p: { tMax: number; etaMin: number }): number {
   return p.etaMin + ((baseLr - p.etaMin) * (1 + Math.cos((Math.PI * epoch) / p.tMax))) / 2;
+}
+
+/** `(b - m) * k / 2`: in double, or in tensor ops (the same order) for a base lr on the tape. */
+function half(b: ScheduledLr, m: number, k: number): ScheduledLr {
+  return typeof b === "number" ? ((b - m) * k) / 2 : b.sub(m).mul(k).div(2);
+}
+
+/** `a + b`, a recorded op when either is a tensor. */
+function plus(a: ScheduledLr, b: ScheduledLr): ScheduledLr {
+  if (typeof a === "number") return typeof b === "number" ? a + b : b.add(a);
+  return a.add(b);
 }
 
 function checkCosineParameters(p: Record<string, unknown>, where: string): { tMax: number; etaMin: number } {
@@ -76,23 +88,27 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const n = this.lastEpoch;
     const T = this.tMax;
     const m = this.etaMin;
     const lrs = this.groupLrs();
     if (this.isInitial) return lrs;
-    if (this.stepCount === 1 && n > 0) return this.baseLrs.map((b) => m + ((b - m) * (1 + Math.cos((n * Math.PI) / T))) / 2);
+    const bases = this.scheduledBaseLrs();
+    if (this.stepCount === 1 && n > 0) return bases.map((b) => plus(m, half(b, m, 1 + Math.cos((n * Math.PI) / T))));
     if (floorMod(n - 1 - T, 2 * T) === 0) {
-      return lrs.slice(0, this.baseLrs.length).map((lr, i) => lr + ((this.baseLrs[i]! - m) * (1 - Math.cos(Math.PI / T))) / 2);
+      return lrs.slice(0, bases.length).map((lr, i) => plus(lr, half(bases[i]!, m, 1 - Math.cos(Math.PI / T))));
     }
     const ratio = (1 + Math.cos((Math.PI * n) / T)) / (1 + Math.cos((Math.PI * (n - 1)) / T));
-    return lrs.map((lr) => ratio * (lr - m) + m);
+    return lrs.map((lr) => (typeof lr === "number" ? ratio * (lr - m) + m : lr.sub(m).mul(ratio).add(m)));
   }
 
   /** `cosineAnnealingLr(lastEpoch, baseLr)` for each group. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => cosineAnnealingLr(this.lastEpoch, b, this));
+  protected override closedFormLr(): ScheduledLr[] {
+    const n = this.lastEpoch;
+    return this.scheduledBaseLrs().map((b) =>
+      typeof b === "number" ? cosineAnnealingLr(n, b, this) : plus(this.etaMin, half(b, this.etaMin, 1 + Math.cos((Math.PI * n) / this.tMax))),
+    );
   }
 
   protected hyperparameters(): Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.js";
 import { LRScheduler, checkFinite, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link ExponentialLR} (PyTorch's `gamma`, `last_epoch`). */
 export interface ExponentialLROptions {
@@ -42,15 +43,15 @@ export class ExponentialLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const lrs = this.groupLrs();
     if (this.isInitial) return lrs;
-    return lrs.map((lr) => lr * this.gamma);
+    return lrs.map((lr) => scaleLr(lr, this.gamma));
   }
 
   /** `baseLr * gamma^lastEpoch`. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  protected override closedFormLr(): ScheduledLr[] {
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, this.gamma ** this.lastEpoch));
   }
 
   protected hyperparameters(): Record<string, unknown> {

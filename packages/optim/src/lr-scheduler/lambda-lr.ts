@@ -2,12 +2,17 @@
  * `LambdaLR`: set the lr to the base lr times a user function of the epoch.
  * @module
  */
+import { Tensor, mul } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
 import { describeValue } from "../state-dict.js";
 import { LRScheduler, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr } from "./scheduled-lr.js";
 
-/** A multiplicative factor as a function of the epoch. */
-export type LrLambda = (epoch: number) => number;
+/**
+ * A multiplicative factor as a function of the epoch: a number, or a 1-element float tensor (a
+ * learnable factor: the group lr becomes a tensor on the tape).
+ */
+export type LrLambda = (epoch: number) => number | Tensor;
 
 /** Options of {@link LambdaLR} (PyTorch's `lr_lambda`, `last_epoch`). */
 export interface LambdaLROptions {
@@ -22,9 +27,12 @@ export interface LambdaLROptions {
  *
  * The functions are not part of the state dict (PyTorch saves the attributes of callable objects;
  * JavaScript functions have none worth saving): rebuild the scheduler with the same functions, then
- * load its state. A function that returns something other than a number makes `step()` throw and
- * leaves everything unchanged. With ASGD the scheduled lr reaches the parameters one step late
- * (see {@link LRScheduler}).
+ * load its state. A function that returns something other than a number or a 1-element float
+ * tensor makes `step()` throw and leaves everything unchanged. A tensor factor that requires grad
+ * (a learnable warm-up scale, `(e) => scale.mul(Math.min(1, (e + 1) / 4))`) or a base lr on the
+ * tape makes the group lr the recorded product, so a differentiable optimizer's hypergradient
+ * reaches it (tapegrad's extension; PyTorch's lambdas return numbers). With ASGD the scheduled lr
+ * reaches the parameters one step late (see {@link LRScheduler}).
  *
  * @example
  * const sched = new LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch });
@@ -62,13 +70,17 @@ export class LambdaLR extends LRScheduler {
   }
 
   /** `baseLr * lrLambda(lastEpoch)` for each group. */
-  protected computeLr(): number[] {
-    return this.baseLrs.slice(0, this.lrLambdas.length).map((b, i) => {
+  protected computeLr(): ScheduledLr[] {
+    return this.scheduledBaseLrs().slice(0, this.lrLambdas.length).map((b, i) => {
       const factor: unknown = this.lrLambdas[i]!(this.lastEpoch);
-      if (typeof factor !== "number") {
-        throw new TypeError(`${this.constructor.name}: lrLambda[${i}](${this.lastEpoch}) returned ${describeValue(factor)}, not a number`);
+      const isTensor = factor instanceof Tensor && factor.numel() === 1 && factor.isFloatingPoint();
+      if (typeof factor !== "number" && !isTensor) {
+        throw new TypeError(
+          `${this.constructor.name}: lrLambda[${i}](${this.lastEpoch}) returned ${describeValue(factor)}, not a number or a 1-element float tensor`,
+        );
       }
-      return b * factor;
+      // A tensor factor (a learnable schedule) or a base lr on the tape: a recorded product.
+      return typeof b === "number" && typeof factor === "number" ? b * factor : mul(b, factor as number | Tensor).reshape([]);
     });
   }
 

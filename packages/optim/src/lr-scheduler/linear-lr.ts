@@ -2,15 +2,18 @@
  * `LinearLR`: scale the lr by a factor that moves linearly from `startFactor` to `endFactor`.
  * @module
  */
+import { Tensor, add, div, mul, sub } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
+import { describeValue } from "../state-dict.js";
 import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link LinearLR} (PyTorch's `start_factor`, `end_factor`, `total_iters`, `last_epoch`). */
 export interface LinearLROptions {
-  /** Factor at epoch 0, in (0, 1] (default 1/3). */
-  startFactor?: number;
-  /** Factor from epoch `totalIters` on, in [0, 1] (default 1). */
-  endFactor?: number;
+  /** Factor at epoch 0, in (0, 1] (default 1/3); a 1-element tensor that requires grad is learnable (on the tape). */
+  startFactor?: number | Tensor;
+  /** Factor from epoch `totalIters` on, in [0, 1] (default 1); also a 1-element tensor. */
+  endFactor?: number | Tensor;
   /** Number of epochs the factor takes to reach `endFactor` (a positive integer, default 5). */
   totalIters?: number;
   /** -1 for a fresh start (default), or the last epoch when resuming. */
@@ -33,18 +36,42 @@ export function linearLrFactor(epoch: number, p: LinearLRParameters): number {
   return p.startFactor + ((p.endFactor - p.startFactor) * Math.min(p.totalIters, epoch)) / p.totalIters;
 }
 
-/** @internal PyTorch 2.8's LinearLR argument checks plus tapegrad's type checks. */
-function checkLinearParameters(p: Record<string, unknown>, where: string): LinearLRParameters {
-  const startFactor = checkFinite(p.startFactor, "startFactor", where);
-  const endFactor = checkFinite(p.endFactor, "endFactor", where);
-  if (startFactor > 1.0 || startFactor <= 0) {
-    throw new RangeError(`${where}: Starting multiplicative factor expected to be greater than 0 and less or equal to 1 (startFactor ${startFactor})`);
+/** LinearLR's factors: numbers, or 1-element float tensors (learnable factors, on the tape). */
+interface Factors {
+  startFactor: number | Tensor;
+  endFactor: number | Tensor;
+  totalIters: number;
+}
+
+/** A factor: a finite number, or a 1-element float tensor with a finite value (kept as given). */
+function checkFactor(value: unknown, name: string, where: string): { factor: number | Tensor; shown: string; v: number } {
+  if (!(value instanceof Tensor)) {
+    const v = checkFinite(value, name, where);
+    return { factor: v, shown: String(v), v };
   }
-  if (endFactor > 1.0 || endFactor < 0) {
-    throw new RangeError(`${where}: Ending multiplicative factor expected to be between 0 and 1 (endFactor ${endFactor})`);
+  if (value.numel() !== 1 || !value.isFloatingPoint() || !Number.isFinite(value.item())) {
+    throw new TypeError(`${where}: ${name} must be a finite number or a 1-element float tensor, got ${describeValue(value)}`);
+  }
+  return { factor: value, shown: `tensor(${value.item()})`, v: value.item() };
+}
+
+/** A factor for the formulas: a number, or a fresh 0-dim view of the tensor (a view made once would be freed by the first backward through it). */
+function scalarFactor(f: number | Tensor): number | Tensor {
+  return typeof f === "number" ? f : f.reshape([]);
+}
+
+/** @internal PyTorch 2.8's LinearLR argument checks plus tapegrad's type checks. */
+function checkLinearParameters(p: Record<string, unknown>, where: string): Factors {
+  const start = checkFactor(p.startFactor, "startFactor", where);
+  const end = checkFactor(p.endFactor, "endFactor", where);
+  if (start.v > 1.0 || start.v <= 0) {
+    throw new RangeError(`${where}: Starting multiplicative factor expected to be greater than 0 and less or equal to 1 (startFactor ${start.shown})`);
+  }
+  if (end.v > 1.0 || end.v < 0) {
+    throw new RangeError(`${where}: Ending multiplicative factor expected to be between 0 and 1 (endFactor ${end.shown})`);
   }
   const totalIters = checkInteger(p.totalIters, "totalIters", where, 1);
-  return { startFactor, endFactor, totalIters };
+  return { startFactor: start.factor, endFactor: end.factor, totalIters };
 }
 
 /**
@@ -60,6 +87,10 @@ function checkLinearParameters(p: Record<string, unknown>, where: string): Linea
  * Construction multiplies the groups' current lrs by `startFactor` at once. With ASGD the
  * scheduled lr reaches the parameters one step late (see {@link LRScheduler}).
  *
+ * A factor may be a 1-element tensor that requires grad (a learnable warm-up): the formulas then
+ * run in tensor ops in the same order, and the group lrs become tensors on the tape (tapegrad's
+ * extension; PyTorch's factors are numbers).
+ *
  * Differences from PyTorch 2.8: `totalIters` must be a positive integer (PyTorch accepts 0 and
  * then divides by zero in the closed form); messages also show the offending value.
  *
@@ -68,10 +99,10 @@ function checkLinearParameters(p: Record<string, unknown>, where: string): Linea
  * for (let e = 0; e < 100; e++) { train(); opt.step(); sched.step(); }
  */
 export class LinearLR extends LRScheduler {
-  /** Factor at epoch 0. */
-  startFactor: number;
-  /** Factor from epoch `totalIters` on. */
-  endFactor: number;
+  /** Factor at epoch 0 (a 1-element tensor when learnable). */
+  startFactor: number | Tensor;
+  /** Factor from epoch `totalIters` on (a 1-element tensor when learnable). */
+  endFactor: number | Tensor;
   /** Length of the linear phase in epochs. */
   totalIters: number;
 
@@ -93,19 +124,28 @@ export class LinearLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const n = this.lastEpoch;
-    const { startFactor: s, endFactor: e, totalIters: t } = this;
-    if (n === 0) return this.groupLrs().map((lr) => lr * s);
+    const [s, e, t] = [scalarFactor(this.startFactor), scalarFactor(this.endFactor), this.totalIters];
+    if (n === 0) return this.groupLrs().map((lr) => scaleLr(lr, s));
     if (this.isInitial || n > t) return this.groupLrs();
-    const d = e - s;
-    const factor = 1.0 + d / (t * s + (n - 1) * d);
-    return this.groupLrs().map((lr) => lr * factor);
+    let factor: number | Tensor;
+    if (typeof s === "number" && typeof e === "number") {
+      const d = e - s;
+      factor = 1.0 + d / (t * s + (n - 1) * d);
+    } else {
+      const d = sub(e, s);
+      factor = add(div(d, add(mul(s, t), mul(d, n - 1))), 1.0);
+    }
+    return this.groupLrs().map((lr) => scaleLr(lr, factor));
   }
 
-  /** `baseLr * linearLrFactor(lastEpoch)`. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * linearLrFactor(this.lastEpoch, this));
+  /** `baseLr * linearLrFactor(lastEpoch)` (in tensor ops for a learnable factor). */
+  protected override closedFormLr(): ScheduledLr[] {
+    const [s, e, t] = [scalarFactor(this.startFactor), scalarFactor(this.endFactor), this.totalIters];
+    const n = this.lastEpoch;
+    const factor = typeof s === "number" && typeof e === "number" ? linearLrFactor(n, { startFactor: s, endFactor: e, totalIters: t }) : add(s, div(mul(sub(e, s), Math.min(t, n)), t));
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, factor));
   }
 
   protected hyperparameters(): Record<string, unknown> {

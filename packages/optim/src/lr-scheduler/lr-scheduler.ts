@@ -4,7 +4,8 @@
  * @module
  */
 import { Tensor, noGrad } from "@tapegrad/core";
-import { Optimizer, type ParamGroup } from "../optimizer.js";
+import { Optimizer } from "../optimizer.js";
+import { type ScheduledLr, isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 import { checkOptionKeys } from "../optimizer-checks.js";
 import { checkStateTree } from "@tapegrad/core/internal";
 import { describeValue, isPlainObject } from "../state-dict.js";
@@ -61,11 +62,6 @@ export interface LRSchedulerStateDict {
   [key: string]: unknown;
 }
 
-/** @internal the value of an lr that may be a 1-element tensor. */
-export function lrValue(lr: unknown): number {
-  return lr instanceof Tensor ? lr.item() : (lr as number);
-}
-
 /** @internal Python's floor modulo (the result has the sign of `n`). */
 export function floorMod(a: number, n: number): number {
   return ((a % n) + n) % n;
@@ -120,12 +116,15 @@ export function checkNumberList(value: unknown, name: string, where: string, n?:
  * The first `step()` warns once, through {@link setSchedulerWarningSink}, if `optimizer.step()` was
  * never called (PyTorch's call-order warning; read from `optimizer.stepCount`, no monkey-patching).
  *
- * Learning rates are numbers. A group lr given as a 1-element Tensor keeps its identity: the
- * scheduler writes the new value into it with `fill_` (computed in double, rounded to the tensor's
- * dtype), while `initialLr` is a separate copy and `baseLrs`/`getLastLr()` hold numbers. So a
- * scheduler cannot keep the tape: a tensor lr that requires grad gets number values, not a history.
- * For a learnable schedule (a learnable warm-up scale), compute each step's lr as a tensor
- * expression and pass it to a pure update (docs/hypergradients.md, "Hyperparameters as tensors").
+ * Learning rates are numbers. A group lr given as a 1-element Tensor that does not require grad
+ * keeps its identity: the scheduler writes the new value into it with `fill_` (computed in double,
+ * rounded to the tensor's dtype), while `initialLr` is a separate copy. A group lr that is *on the
+ * tape* (a tensor that requires grad, or a dual tensor) keeps its history
+ * instead: `initialLr` is that tensor itself, and each step assigns the group a new 0-dim tensor,
+ * the same formula evaluated with tensor ops on the current lr (or on `initialLr` for the closed
+ * forms and `LambdaLR`), so a differentiable optimizer's updates, and the hypergradient, reach the
+ * lr through the schedule (a learnable base lr under a warm-up; a `LambdaLR` factor may be a tensor
+ * too, a learnable warm-up scale). `baseLrs`, `getLr()` and `getLastLr()` hold numbers either way.
  *
  * With `ASGD`: it reads the group lr only at the end of its step, to compute the eta of the
  * next update, so a scheduled lr reaches the parameters one step late (the eta used by step k + 1
@@ -172,7 +171,8 @@ export abstract class LRScheduler {
     });
     for (const g of groups) {
       const lr = g.lr;
-      if (g.initialLr === undefined) g.initialLr = lr instanceof Tensor ? noGrad(() => lr.detach().clone()) : lr;
+      // An lr on the tape is never written into, so initialLr may be the tensor itself (and keeps its history).
+      if (g.initialLr === undefined) g.initialLr = lr instanceof Tensor && !isLrOnTape(lr) ? noGrad(() => lr.detach().clone()) : lr;
     }
     this.baseLrs = groups.map((g) => lrValue(g.initialLr));
   }
@@ -204,20 +204,32 @@ export abstract class LRScheduler {
    */
   getLr(): number[] {
     if (!this.#withinStep) this.warnOnce(GET_LR_WARNING);
-    return this.computeLr();
+    return this.computeLr().map(lrValue);
   }
 
-  /** The subclass's chainable formula (PyTorch's `get_lr` body). */
-  protected abstract computeLr(): number[];
+  /** The subclass's chainable formula (PyTorch's `get_lr` body), a tensor for a group whose lr is on the tape. */
+  protected abstract computeLr(): ScheduledLr[];
 
   /** The subclass's closed form for `lastEpoch`, or null when it has none (PyTorch's `_get_closed_form_lr`). */
-  protected closedFormLr(): number[] | null {
+  protected closedFormLr(): ScheduledLr[] | null {
     return null;
   }
 
-  /** The current lr of each group, as numbers. */
-  protected groupLrs(): number[] {
-    return this.optimizer.paramGroups.map((g) => lrValue(g.lr));
+  /** The current lr of each group: a number, or the tensor itself when it is on the tape. */
+  protected groupLrs(): ScheduledLr[] {
+    return this.optimizer.paramGroups.map((g) => (isLrOnTape(g.lr) ? (g.lr as Tensor) : lrValue(g.lr)));
+  }
+
+  /**
+   * The base lr of each group: `baseLrs[i]`, or, for a group whose lr is on the tape and whose
+   * `initialLr` is too, that tensor (so closed forms and `LambdaLR` stay on the tape).
+   */
+  protected scheduledBaseLrs(): ScheduledLr[] {
+    const groups = this.optimizer.paramGroups;
+    return this.baseLrs.map((b, i) => {
+      const g = groups[i];
+      return g !== undefined && isLrOnTape(g.lr) && isLrOnTape(g.initialLr) ? (g.initialLr as Tensor) : b;
+    });
   }
 
   /**
@@ -256,7 +268,7 @@ export abstract class LRScheduler {
     // Incremented before the formula runs, as in PyTorch (CosineAnnealingLR reads it).
     this.#stepCount += 1;
     this.#withinStep = true;
-    let values: number[];
+    let values: ScheduledLr[];
     try {
       if (epoch === null) {
         this.lastEpoch += 1;
@@ -266,7 +278,8 @@ export abstract class LRScheduler {
         values = this.closedFormLr() ?? this.computeLr();
       }
       values.forEach((v, i) => {
-        if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${this.constructor.name}: lr ${i} is ${describeValue(v)}, not a number`);
+        const ok = v instanceof Tensor ? v.numel() === 1 && v.isFloatingPoint() && !Number.isNaN(v.item()) : typeof v === "number" && !Number.isNaN(v);
+        if (!ok) throw new TypeError(`${this.constructor.name}: lr ${i} is ${describeValue(v)}, not a number or a 1-element float tensor`);
       });
     } catch (error) {
       this.lastEpoch = previousEpoch;
@@ -276,7 +289,7 @@ export abstract class LRScheduler {
       this.#withinStep = false;
     }
     writeLrs(this.optimizer.paramGroups, values);
-    this.#lastLr = this.groupLrs();
+    this.#lastLr = this.groupLrs().map(lrValue);
   }
 
   /**
@@ -373,18 +386,4 @@ function checkLrValue(lr: unknown, where: string): void {
   if (typeof lr === "number") return;
   if (lr instanceof Tensor && lr.numel() === 1) return;
   throw new TypeError(`${where}: lr must be a number or a 1-element Tensor, got ${describeValue(lr)}`);
-}
-
-/**
- * @internal write `values` into the groups' lrs (pairs beyond the shorter list are ignored, as
- * PyTorch's zip): numbers are assigned, tensor lrs are filled in place (identity preserved).
- */
-export function writeLrs(groups: readonly ParamGroup[], values: readonly number[]): void {
-  const n = Math.min(groups.length, values.length);
-  for (let i = 0; i < n; i++) {
-    const g = groups[i]!;
-    const lr = g.lr;
-    if (lr instanceof Tensor) noGrad(() => lr.fill_(values[i]!));
-    else g.lr = values[i]!;
-  }
 }

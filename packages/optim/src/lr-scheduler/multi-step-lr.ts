@@ -5,6 +5,7 @@
 import type { Optimizer } from "../optimizer.js";
 import { describeValue } from "../state-dict.js";
 import { LRScheduler, checkFinite, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link MultiStepLR} (PyTorch's `milestones`, `gamma`, `last_epoch`). */
 export interface MultiStepLROptions {
@@ -64,16 +65,16 @@ export class MultiStepLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const k = this.milestones.filter((m) => m === this.lastEpoch).length;
     const lrs = this.groupLrs();
     if (k === 0) return lrs;
-    return lrs.map((lr) => lr * this.gamma ** k);
+    return lrs.map((lr) => scaleLr(lr, this.gamma ** k));
   }
 
   /** `baseLr * gamma^(milestones <= lastEpoch)`. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** countAtMost(this.milestones, this.lastEpoch));
+  protected override closedFormLr(): ScheduledLr[] {
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, this.gamma ** countAtMost(this.milestones, this.lastEpoch)));
   }
 
   protected hyperparameters(): Record<string, unknown> {

@@ -6,7 +6,8 @@ import { checkStateTree } from "@tapegrad/core/internal";
 import { Tensor } from "@tapegrad/core";
 import { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
-import { checkFinite, checkInteger, checkNumberList, checkSchedulerOptions, lrValue, writeLrs } from "./lr-scheduler.js";
+import { checkFinite, checkInteger, checkNumberList, checkSchedulerOptions } from "./lr-scheduler.js";
+import { isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 
 /** Options of {@link ReduceLROnPlateau} (PyTorch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {
@@ -234,13 +235,12 @@ export class ReduceLROnPlateau {
   #reduceLr(): void {
     const groups = this.optimizer.paramGroups;
     if (groups.length !== this.minLrs.length) this.minLrs = groups.map(() => this.defaultMinLr as number);
-    const values = groups.map((g, i) => {
+    groups.forEach((g, i) => {
       const oldLr = lrValue(g.lr);
       const newLr = Math.max(oldLr * this.factor, this.minLrs[i]!);
-      return oldLr - newLr > this.eps ? newLr : oldLr;
-    });
-    groups.forEach((g, i) => {
-      if (values[i] !== lrValue(g.lr)) writeLrs([g], [values[i]!]);
+      if (!(oldLr - newLr > this.eps)) return;
+      // An lr on the tape is reduced by a recorded product, unless minLr bounds it (then a constant).
+      writeLrs([g], [isLrOnTape(g.lr) && newLr === oldLr * this.factor ? (g.lr as Tensor).mul(this.factor) : newLr]);
     });
   }
 

@@ -3,10 +3,11 @@
  * @module
  */
 import { checkStateTree } from "@tapegrad/core/internal";
-import { Tensor, noGrad } from "@tapegrad/core";
+import type { Tensor } from "@tapegrad/core";
 import type { Optimizer } from "../optimizer.js";
 import { describeValue, isPlainObject } from "../state-dict.js";
-import { LRScheduler, type LRSchedulerStateDict, checkInteger, checkNumberList, checkSchedulerOptions, lrValue } from "./lr-scheduler.js";
+import { LRScheduler, type LRSchedulerStateDict, checkInteger, checkNumberList, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, isLrOnTape, lrValue, writeLrs } from "./scheduled-lr.js";
 import { ReduceLROnPlateau } from "./reduce-lr-on-plateau.js";
 
 /** Options of {@link SequentialLR}. */
@@ -133,20 +134,16 @@ export class SequentialLR extends LRScheduler {
     this.schedulers = schedulers.slice();
     this.milestones = milestones;
     this.lastEpoch = lastEpoch + 1;
-    // Copy the value: PyTorch assigns the initialLr object itself, which aliases tensor lrs.
-    for (const g of optimizer.paramGroups) {
-      const lr = g.lr;
-      const initial = lrValue(g.initialLr);
-      if (lr instanceof Tensor) noGrad(() => lr.fill_(initial));
-      else g.lr = initial;
-    }
+    // Copy the value: PyTorch assigns the initialLr object itself, which aliases tensor lrs (an
+    // initialLr on the tape is never written into, so the group takes that tensor and its history).
+    for (const g of optimizer.paramGroups) writeLrs([g], [isLrOnTape(g.initialLr) ? (g.initialLr as Tensor) : lrValue(g.initialLr)]);
     for (const s of this.schedulers) s.undoEpoch();
     this.schedulers[0]!.initialStep();
     this.setLastLr(this.schedulers[0]!.getLastLr());
   }
 
   /** Not available: a container has no formula of its own (use {@link SequentialLR.getLastLr}). */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     throw new Error(`${this.constructor.name}.getLr: not supported; use getLastLr()`);
   }
 

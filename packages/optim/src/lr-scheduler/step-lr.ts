@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "../optimizer.js";
 import { LRScheduler, checkFinite, checkInteger, checkSchedulerOptions } from "./lr-scheduler.js";
+import { type ScheduledLr, scaleLr } from "./scheduled-lr.js";
 
 /** Options of {@link StepLR} (PyTorch's `step_size`, `gamma`, `last_epoch`). */
 export interface StepLROptions {
@@ -52,15 +53,15 @@ export class StepLR extends LRScheduler {
   }
 
   /** PyTorch's chainable `get_lr`. */
-  protected computeLr(): number[] {
+  protected computeLr(): ScheduledLr[] {
     const lrs = this.groupLrs();
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lrs;
-    return lrs.map((lr) => lr * this.gamma);
+    return lrs.map((lr) => scaleLr(lr, this.gamma));
   }
 
   /** `baseLr * gamma^floor(lastEpoch / stepSize)`. */
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  protected override closedFormLr(): ScheduledLr[] {
+    return this.scheduledBaseLrs().map((b) => scaleLr(b, this.gamma ** Math.floor(this.lastEpoch / this.stepSize)));
   }
 
   protected hyperparameters(): Record<string, unknown> {
