@@ -76,14 +76,16 @@ export function markWasmUnavailable(reason: string): void {
 
 /**
  * Choose the implementation of the hot kernels (float32 and float64 matmul and linear, the
- * float32 ASGD update). `"auto"` (the default) uses WebAssembly SIMD when the runtime can compile
+ * dense elementwise ops relu, neg, add, sub, mul, div and relu's gradient, the float32 ASGD
+ * update). `"auto"` (the default) uses WebAssembly SIMD when the runtime can compile
  * and run it and the TypeScript kernels otherwise; `"js"` forces the TypeScript kernels; `"wasm"`
  * requires WebAssembly. The environment variable `TAPEGRAD_KERNELS=js` (or `wasm`) sets the
  * initial choice.
  *
  * Results of the two backends agree within rounding, not bit for bit: the wasm matmul
  * accumulates float32 products in float32 as PyTorch and XNNPACK do, the TypeScript kernel in
- * float64; float64 products differ only in the order of the sums.
+ * float64; float64 products differ only in the order of the sums. The elementwise ops give the
+ * same bits on both.
  * @param backend `"auto"`, `"wasm"` or `"js"`.
  * @throws TypeError for any other value; Error for `"wasm"` when WebAssembly SIMD kernels cannot
  * run here (no SIMD, or compilation refused, e.g. by a Content-Security-Policy), with the reason.

@@ -10,9 +10,10 @@ import {
 } from "../autograd/rules/binary-rules.js";
 import { type DType, type TypedArray, allocate } from "../dtype.js";
 import { describe } from "../describe.js";
-import { type DenseOp, denseBinary } from "../kernels/dense-binary.js";
+import { type DenseOp, denseBinary, denseBinaryRows } from "../kernels/dense-binary.js";
 import { mapBinary, mapTernary } from "../kernels/elementwise.js";
-import { broadcastShapes, numelOf } from "../shape.js";
+import { broadcastPattern } from "../kernels/strided.js";
+import { broadcastShapes, numelOf, sameShape } from "../shape.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
 import { asTensor, checkTensor, floatResult, resultDtype, strided } from "./operands.js";
 
@@ -26,11 +27,66 @@ export function compute(
   const shape = broadcastShapes(a.shape, b.shape, op);
   const n = numelOf(shape);
   const out = allocate(outDtype, n);
-  const da = dense === undefined || (outDtype !== "float32" && outDtype !== "float64") ? null : denseOperand(a, n);
-  const db = da === null ? null : denseOperand(b, n);
+  const fast = dense !== undefined && (outDtype === "float32" || outDtype === "float64");
+  const da = fast ? denseOperand(a, n) : null;
+  const db = fast && da !== null ? denseOperand(b, n) : null;
   if (da !== null && db !== null) denseBinary(dense!, da, db, out, alpha);
-  else mapBinary(strided(a), strided(b), shape, out, outDtype === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f);
+  else if (!(fast && rowBroadcast(dense!, a, b, da, shape, out, alpha))) {
+    mapBinary(strided(a), strided(b), shape, out, outDtype === "bool" ? (x: number, y: number) => (f(x, y) !== 0 ? 1 : 0) : f);
+  }
   return Tensor.fromData(out, shape, outDtype);
+}
+
+/**
+ * The dense kernels on one whole operand and one row repeated over the result (a bias `[N]` or
+ * `[1, N]` against `[B, N]`, either side); false when the operands are not so or the kernels
+ * cannot take them.
+ */
+function rowBroadcast(op: DenseOp, a: Tensor, b: Tensor, da: TypedArray | number | null, shape: readonly number[], out: TypedArray, alpha: number): boolean {
+  const n = out.length;
+  if (da !== null) {
+    const row = typeof da === "number" ? null : rowOperand(b, shape);
+    return row !== null && denseBinaryRows(op, da as TypedArray, row, out, alpha, row.length);
+  }
+  const db = denseOperand(b, n);
+  const row = db === null || typeof db === "number" ? null : rowOperand(a, shape);
+  return row !== null && denseBinaryRows(op, row, db as TypedArray, out, alpha, row.length);
+}
+
+/** The values of `t` when it is a contiguous row repeated over a result of `shape` (its values the result's last dims), else null. */
+function rowOperand(t: Tensor, shape: readonly number[]): TypedArray | null {
+  const p = broadcastPattern(strided(t), shape);
+  if (p === null || p.repeat !== 1 || p.period !== t.numel() || p.period === numelOf(shape)) return null;
+  const data = t.storage.data;
+  return p.offset === 0 && data.length === p.period ? data : data.subarray(p.offset, p.offset + p.period);
+}
+
+/**
+ * @internal `self = op(self, other)` (with `options.alpha` for add and sub) written straight into
+ * `self`'s storage, the same bits as `op` computes out of place: for a dense float `self` and an
+ * `other` that is a number or a dense tensor of `self`'s shape (or a 0-dim one) whose result dtype
+ * is `self`'s. Returns false, having written nothing, for anything else (the caller then computes
+ * out of place). Neither records nor bumps the version: the in-place ops do that.
+ */
+export function computeInto(op: "add" | "sub" | "mul" | "div", self: Tensor, other: TensorOrScalar, options?: { alpha?: number }): boolean {
+  const dtype = self.dtype;
+  if (dtype !== "float32" && dtype !== "float64") return false;
+  const n = self.numel();
+  const out = self.storage.data;
+  if (self.offset !== 0 || out.length !== n || !self.isContiguous()) return false;
+  let b: TypedArray | number;
+  if (typeof other === "number") {
+    b = dtype === "float32" ? Math.fround(other) : other;
+  } else if (other instanceof Tensor && (other.ndim === 0 || sameShape(other.shape, self.shape)) && resultDtype(self, other) === dtype) {
+    const operand = denseOperand(other, n);
+    if (operand === null) return false;
+    b = operand;
+  } else {
+    return false;
+  }
+  const alpha = op === "add" || op === "sub" ? alphaOf(options, op, dtype) : 1;
+  denseBinary(op, out, b, out, alpha);
+  return true;
 }
 
 /** `t` as the dense loops read it: its one value, its whole buffer (dense, `n` elements), or null. */

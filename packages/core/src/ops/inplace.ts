@@ -12,12 +12,13 @@
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { isRebindingInPlace } from "../autograd/rebind-mode.js";
 import { describe } from "../describe.js";
+import { denseBinary } from "../kernels/dense-binary.js";
 import { scatterInto } from "../kernels/elementwise.js";
 import { broadcastPositions } from "../kernels/strided.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Storage } from "../storage.js";
 import { Tensor, type TensorOrScalar } from "../tensor.js";
-import { add, div, maximum, mul, pow, sub, where, lt } from "./binary.js";
+import { add, computeInto, div, maximum, mul, pow, sub, where, lt } from "./binary.js";
 import { clamp, neg, reciprocal, sqrt, cast } from "./unary.js";
 import { clone, extract, expand, refreshViewHistory, scatterView } from "./movement.js";
 import { full, zerosLike } from "./creation.js";
@@ -81,9 +82,13 @@ function writeValues(self: Tensor, values: Tensor): void {
 
 /**
  * Run `compute(current value of self)` and store the result into `self`, with the autograd
- * bookkeeping described in the module comment. `others` are the op's tensor operands.
+ * bookkeeping described in the module comment. `others` are the op's tensor operands. When
+ * nothing is recorded and no tangent is carried, `direct` (if given) may write the result into
+ * `self`'s storage itself, with no temporary and no copy back; it returns false when it cannot.
  */
-function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>, compute: (current: Tensor) => Tensor): Tensor {
+function inPlace(
+  self: Tensor, op: string, others: ReadonlyArray<Tensor | null>, compute: (current: Tensor) => Tensor, direct?: (self: Tensor) => boolean,
+): Tensor {
   checkTensor(self, op, "self");
   checkNoInternalOverlap(self, op);
   const recording = isGradEnabled();
@@ -99,6 +104,10 @@ function inPlace(self: Tensor, op: string, others: ReadonlyArray<Tensor | null>,
   }
   const tracking = recording && (self.requiresGrad || others.some((o) => o !== null && o.requiresGrad));
   if (!tracking) {
+    if (direct !== undefined && !forwardActive() && direct(self)) {
+      self.bumpVersion();
+      return self;
+    }
     const result = noGrad(() => compute(self));
     checkResult(self, result, op);
     const written = result.dtype === self.dtype ? result : cast(result, self.dtype);
@@ -172,22 +181,22 @@ function operand(other: TensorOrScalar): Tensor | null {
 
 /** `self += alpha * other`. */
 export function add_<T extends Tensor>(self: T, other: TensorOrScalar, options?: { alpha?: number }): T {
-  return inPlace(self, "add_", [operand(other)], (x) => add(x, other, options)) as T;
+  return inPlace(self, "add_", [operand(other)], (x) => add(x, other, options), (x) => computeInto("add", x, other, options)) as T;
 }
 
 /** `self -= alpha * other`. */
 export function sub_<T extends Tensor>(self: T, other: TensorOrScalar, options?: { alpha?: number }): T {
-  return inPlace(self, "sub_", [operand(other)], (x) => sub(x, other, options)) as T;
+  return inPlace(self, "sub_", [operand(other)], (x) => sub(x, other, options), (x) => computeInto("sub", x, other, options)) as T;
 }
 
 /** `self *= other`. */
 export function mul_<T extends Tensor>(self: T, other: TensorOrScalar): T {
-  return inPlace(self, "mul_", [operand(other)], (x) => mul(x, other)) as T;
+  return inPlace(self, "mul_", [operand(other)], (x) => mul(x, other), (x) => computeInto("mul", x, other)) as T;
 }
 
 /** `self /= other`. */
 export function div_<T extends Tensor>(self: T, other: TensorOrScalar): T {
-  return inPlace(self, "div_", [operand(other)], (x) => div(x, other)) as T;
+  return inPlace(self, "div_", [operand(other)], (x) => div(x, other), (x) => computeInto("div", x, other)) as T;
 }
 
 function checkValue(options: { value?: number } | undefined, op: string): number {
@@ -201,7 +210,7 @@ export function addcmul_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
   checkTensor(t1, "addcmul_", "tensor1");
   checkTensor(t2, "addcmul_", "tensor2");
   const value = checkValue(options, "addcmul_");
-  return inPlace(self, "addcmul_", [t1, t2], (x) => add(x, mul(t1, t2), { alpha: value })) as T;
+  return inPlace(self, "addcmul_", [t1, t2], (x) => add(x, mul(t1, t2), { alpha: value }), (x) => computeInto("add", x, mul(t1, t2), { alpha: value })) as T;
 }
 
 /** `self += value * t1 / t2`. */
@@ -209,7 +218,7 @@ export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
   checkTensor(t1, "addcdiv_", "tensor1");
   checkTensor(t2, "addcdiv_", "tensor2");
   const value = checkValue(options, "addcdiv_");
-  return inPlace(self, "addcdiv_", [t1, t2], (x) => add(x, div(t1, t2), { alpha: value })) as T;
+  return inPlace(self, "addcdiv_", [t1, t2], (x) => add(x, div(t1, t2), { alpha: value }), (x) => computeInto("add", x, div(t1, t2), { alpha: value })) as T;
 }
 
 /**
@@ -219,13 +228,16 @@ export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, opti
 export function lerp_<T extends Tensor>(self: T, end: Tensor, weight: TensorOrScalar): T {
   checkTensor(end, "lerp_", "end");
   if (typeof weight !== "number" && !(weight instanceof Tensor)) throw new TypeError(`lerp_: weight must be a number or a Tensor, got ${describe(weight)}`);
-  return inPlace(self, "lerp_", [end, operand(weight)], (x) => {
+  const compute = (x: Tensor): Tensor => {
     const diff = sub(end, x);
     if (typeof weight === "number") {
       return weight < 0.5 ? add(x, mul(diff, weight)) : sub(end, mul(diff, 1 - weight));
     }
     return where(lt(weight.abs(), 0.5), add(x, mul(diff, weight)), sub(end, mul(diff, sub(1, weight))));
-  }) as T;
+  };
+  // The small-weight branch (an optimizer's moving average) ends in self + step: written straight into self.
+  const direct = typeof weight === "number" && weight < 0.5 ? (x: Tensor) => computeInto("add", x, mul(sub(end, x), weight)) : undefined;
+  return inPlace(self, "lerp_", [end, operand(weight)], compute, direct) as T;
 }
 
 /** Copy `src` (broadcast to `self`'s shape, cast to its dtype) into `self`. */
@@ -291,7 +303,7 @@ export function addInPlaceRaw(dst: Tensor, src: Tensor): void {
   const d = dst.storage.data;
   const values = src.values();
   if (dst.isContiguous() && dst.offset === 0 && d.length === values.length) {
-    for (let i = 0; i < values.length; i++) d[i] += values[i]!;
+    denseBinary("add", d, values, d, 1);
     return;
   }
   const pos = broadcastPositions(strided(dst), dst.shape);

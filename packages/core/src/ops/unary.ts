@@ -7,7 +7,7 @@ import { clampRule, unaryRules } from "../autograd/rules/unary-rules.js";
 import { type DType, allocate, checkDtype, isFloatingDtype } from "../dtype.js";
 import { describe } from "../describe.js";
 import { type DenseUnaryOp, denseUnary, hasDenseUnary } from "../kernels/dense-unary.js";
-import { mapUnary } from "../kernels/elementwise.js";
+import { gather, mapUnary } from "../kernels/elementwise.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, floatResult, strided } from "./operands.js";
 
@@ -140,7 +140,10 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const target = checkDtype(dtype, "to");
   if (target === x.dtype) return x;
   const out = allocate(target, x.numel());
-  mapUnary(strided(x), out, target === "bool" ? (v) => (v !== 0 ? 1 : 0) : target === "int32" ? Math.trunc : (v) => v);
+  // A typed-array store converts as these casts do (rounds to float32; truncates toward zero, wrapping,
+  // into int32), so a native copy does every cast but the one to bool, which tests != 0.
+  if (target === "bool") mapUnary(strided(x), out, (v) => (v !== 0 ? 1 : 0));
+  else gather(strided(x), out);
   const y = Tensor.fromData(out, x.shape, target);
   if (!isFloatingDtype(target) || !isFloatingDtype(x.dtype)) return y;
   const from = x.dtype;
