@@ -106,16 +106,30 @@ export function targetTerm(plan: CrossEntropyPlan, s: number, c: number): number
 export function crossEntropyGradKernel(
   plan: CrossEntropyPlan, probs: TypedArray, withRowFactor: boolean, weightSum: number, G: number | TypedArray, dx: TypedArray,
 ): void {
-  const { outer, classes: C, inner, round } = plan;
+  const { outer, classes: C, inner, round, target, ignoreIndex } = plan;
+  const smoothing = plan.smoothing > 0;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const s = o * inner + i;
       const a = withRowFactor ? rowFactor(plan, s, weightSum) : 1;
       const g = typeof G === "number" ? G : G[s]!;
-      for (let k = 0, q = o * C * inner + i; k < C; k++, q += inner) {
-        const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
-        dx[q] = round(pa - targetTerm(plan, s, k)) * g;
+      const start = o * C * inner + i;
+      if (smoothing) {
+        for (let k = 0, q = start; k < C; k++, q += inner) {
+          const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
+          dx[q] = round(pa - targetTerm(plan, s, k)) * g;
+        }
+        continue;
       }
+      // Without smoothing Q is 0 off the target class, and pa - 0 is pa exactly (a value of the
+      // dtype already): those elements are pa * g, and only the target's needs the difference.
+      if (withRowFactor) for (let k = 0, q = start; k < C; k++, q += inner) dx[q] = round(probs[q]! * a) * g;
+      else for (let k = 0, q = start; k < C; k++, q += inner) dx[q] = probs[q]! * g;
+      const t = target[s]!;
+      if (t === ignoreIndex) continue;
+      const q = start + t * inner;
+      const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
+      dx[q] = round(pa - round(classWeight(plan, t))) * g;
     }
   }
 }
