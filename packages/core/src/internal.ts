@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { kernelMemory, kernelMemoryShared, allocateKernelBytes, releaseKernelBytes, ScratchBlock, kernelHeapF32 } from "./kernels/wasm/kernel-memory.js";
-export { runParallel, helperCallCount, kernelSplitThreads } from "./kernels/threads/kernel-threads.js";
+export { runParallel, helperCallCount, helperStartCount, kernelSplitThreads } from "./kernels/threads/kernel-threads.js";
 export { instantiateKernel, type KernelModule } from "./kernels/wasm/instantiate.js";
 export type { WasmMemory, WasmModule } from "./kernels/wasm/wasm-types.js";
 export { Placer, type FloatBuffer } from "./kernels/wasm/placer.js";

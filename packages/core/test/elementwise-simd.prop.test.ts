@@ -9,20 +9,12 @@ import { type Tensor, add, noGrad, pinStorage, relu, setKernelBackend, tensor, z
 import { type DenseOp, denseBinary } from "../src/kernels/dense-binary.js";
 import { denseUnary } from "../src/kernels/dense-unary.js";
 import { binarySimd, unarySimd } from "../src/kernels/wasm/elementwise-runtime.js";
+import { expectSameBits } from "./same-bits.js";
 import { withJs } from "./with-js-kernels.js";
 
 type FloatArray = Float32Array | Float64Array;
 
 afterEach(() => setKernelBackend("auto"));
-
-function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) throw new Error(`element ${i}: ${a} != ${e}`);
-  }
-}
 
 const special = [0, -0, Number.NaN, Infinity, -Infinity, 1e-310, -1e-45, 3.4e38, -3.4e38, 1, -1];
 const value = fc.oneof(fc.double({ min: -1e6, max: 1e6 }), fc.constantFrom(...special), fc.double());

@@ -4,7 +4,7 @@
 // helper's trap becomes an error on the caller.
 import { afterEach, describe, expect, test } from "vitest";
 import { type Tensor, getKernelThreads, linear, matmul, pinStorage, randn, setKernelThreads, startKernelThreads } from "@tapegrad/core";
-import { allocateKernelBytes, helperCallCount, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
+import { allocateKernelBytes, helperCallCount, helperStartCount, kernelHeapF32, kernelMemory, runParallel } from "@tapegrad/core/internal";
 import { compileWat } from "../../../scripts/build-wasm.js";
 
 afterEach(() => setKernelThreads(2));
@@ -96,6 +96,21 @@ describe("kernel threads", () => {
     setKernelThreads(1);
     matmul(randn([64, 256]), randn([256, 512]));
     expect(helperCallCount()).toBe(before + 1);
+  });
+
+  test("lowering and raising the thread count reuses the started helper: 2 -> 1 -> 2 starts no thread, same bits", () => {
+    const a = randn([64, 256]);
+    const b = randn([256, 512]); // 8M multiply-adds: split in two
+    setKernelThreads(2);
+    const first = matmul(a, b).dataSync() as Float32Array;
+    const started = helperStartCount();
+    const calls = helperCallCount();
+    for (const threads of [1, 2, 1, 2]) {
+      setKernelThreads(threads);
+      expect(differingBits(matmul(a, b).dataSync() as Float32Array, first)).toBe(0);
+    }
+    expect(helperStartCount()).toBe(started);
+    expect(helperCallCount()).toBe(calls + 2); // only the two-thread products used the helper
   });
 });
 

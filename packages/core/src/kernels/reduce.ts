@@ -5,15 +5,12 @@
  * @module
  */
 import type { TypedArray } from "../dtype.js";
+import { BLOCK, splitPoint } from "./pairwise-order.js";
+import type { FloatBuffer } from "./wasm/placer.js";
+import { sumMiddleAxisWasm } from "./wasm/reduce-runtime.js";
 
-const BLOCK = 128;
 /** Columns summed together by {@link sumMiddleAxis}: their float64 accumulators stay in L1. */
 const COLUMNS = 512;
-
-/** Where {@link pairwiseSum} splits `n > BLOCK` elements: a multiple of BLOCK near the middle. */
-function splitPoint(n: number): number {
-  return Math.floor(n / 2 / BLOCK) * BLOCK || Math.floor(n / 2);
-}
 
 /**
  * Sum of `data[start .. start + n)`: a plain loop on blocks of 128 elements combined pairwise, so
@@ -79,9 +76,13 @@ function pairwiseColumns(data: TypedArray, start: number, n: number, stride: num
  * out[o * inner + i] = sum over k < size of data[offset + (o * size + k) * inner + i]: the middle
  * axis of a contiguous [outer, size, inner] block summed in place, as the bias gradient's sum over
  * the batch dim of a [B, N] gradient is (no transposed copy). Same bits as {@link sumLastAxis} on
- * the transposed block.
+ * the transposed block. Float blocks with several columns go to the WebAssembly SIMD kernel (the
+ * same sums in the same order) when it is available.
  */
 export function sumMiddleAxis(data: TypedArray, offset: number, outer: number, size: number, inner: number, out: TypedArray): void {
+  if (inner > 1 && (data instanceof Float32Array || data instanceof Float64Array)) {
+    if (sumMiddleAxisWasm(data, offset, outer, size, inner, out as FloatBuffer)) return;
+  }
   if (inner === 1) {
     for (let o = 0; o < outer; o++) out[o] = pairwiseSum(data, offset + o * size, size);
     return;

@@ -34,6 +34,8 @@ let requested: number | undefined;
 let unavailable = false;
 /** Calls run by helper threads so far (see {@link helperCallCount}). */
 let helperCalls = 0;
+/** Helper threads started so far (see {@link helperStartCount}). */
+let helperStarts = 0;
 
 /** The environment variable's count, else the machine's parallelism capped at 4. */
 function defaultThreads(): number {
@@ -50,7 +52,9 @@ function defaultThreads(): number {
  * parameters) may use, the calling thread included; 1 disables helper threads. The default is the
  * machine's available parallelism (`navigator.hardwareConcurrency` in a browser), at most 4, or the
  * environment variable `TAPEGRAD_THREADS`. Results do not depend on the thread count: each thread
- * computes whole output elements exactly as one thread would.
+ * computes whole output elements exactly as one thread would. Helpers already started stay parked
+ * (asleep, and never keeping the process alive) when the count goes down, so raising it again
+ * starts no new thread.
  * @param threads an integer from 1 to 64
  * @throws RangeError for anything else
  * @example
@@ -60,8 +64,9 @@ export function setKernelThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(`setKernelThreads: threads must be an integer from 1 to ${MAX_THREADS}, got ${String(threads)}`);
   }
+  // Only the count changes: stopping helpers here would make the next raise start new threads
+  // (tens of milliseconds each, inside whatever kernel comes next).
   requested = threads;
-  while (helpers.length > threads - 1) helpers.pop()!.stop();
 }
 
 /**
@@ -122,6 +127,14 @@ export function helperCallCount(): number {
   return helperCalls;
 }
 
+/**
+ * @internal how many helper threads have been started since the process (or Worker) started:
+ * tells that changing the thread count reuses the started ones.
+ */
+export function helperStartCount(): number {
+  return helperStarts;
+}
+
 /** No helper threads from now on: stop the started ones. */
 function giveUp(): void {
   unavailable = true;
@@ -135,7 +148,10 @@ function ensureHelpers(count: number): Helper[] {
   while (helpers.length < count && !unavailable) {
     const helper = memory === null ? null : startHelper(memory);
     if (helper === null) giveUp();
-    else helpers.push(helper);
+    else {
+      helpers.push(helper);
+      helperStarts++;
+    }
   }
   if (helpers.some((h) => h.failed)) giveUp();
   return helpers.slice(0, count).filter(refreshReady);

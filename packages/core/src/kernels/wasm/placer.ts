@@ -75,7 +75,7 @@ export class Placer {
   }
 }
 
-/** The byte address of element 0 of `src` when it lives in kernel memory (pinned storage or a kernel scratch array), else null. */
-function inKernelMemory(src: FloatBuffer): number | null {
+/** @internal the byte address of element 0 of `src` when it lives in kernel memory (pinned storage or a kernel scratch array), else null. */
+export function inKernelMemory(src: FloatBuffer): number | null {
   return kernelAddress(src) ?? kernelScratchAddress(src);
 }
