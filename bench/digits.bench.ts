@@ -6,7 +6,8 @@
  * per-step losses of the first epochs are cross-checked.
  *
  * Each timed call is one epoch; the epochs cycle through {@link ORDERS} shuffles (the demo's
- * generators for epochs 1 to 4) on both sides, while the weights and schedule go on.
+ * generators for epochs 1 to 4) on both sides, while the weights and schedule go on. Both sides
+ * first run as many epochs as the demo does, untimed, so the figures are the steady state.
  * PyTorch batches by indexing the training tensors (`x[idx]`), its fastest way; a
  * `torch.utils.data.DataLoader` would add per-sample fetching and collation.
  * @module
@@ -93,7 +94,11 @@ export async function digitsLoopBench(config: BenchConfig): Promise<FamilyReport
     contenders.push(peer.contender(id));
   }
 
-  const timing = await compare(contenders, config.quick ? config.timing : { ...config.timing, warmup: 1 });
+  // Warm up for as many epochs as the demo runs (one whole demo run, about 1400 steps): an epoch is
+  // only 23 steps, and after a one-epoch warm-up the samples timed V8 still compiling tapegrad's
+  // code (measured: the first 150 ms samples 2-4x slower per step than the steady state that
+  // follows after about a second).
+  const timing = await compare(contenders, config.quick ? config.timing : { ...config.timing, warmup: o.epochs });
   const caseName = `64-${o.hidden}-10 b${o.batchSize}, ASGD, ${steps} steps/epoch`;
   const rate = new Map<string, number>();
   for (const [impl, t] of timing) {

@@ -22,8 +22,9 @@ const release = new FinalizationRegistry<number>((address) => releaseKernelBytes
  * is garbage-collected. Kernels then read and write it in place instead of copying it.
  *
  * ASGD pins its float32 parameters and their averages on their first step under the wasm kernel
- * backend (and gradients it sees a second time); call this yourself only for long-lived tensors
- * you feed to kernels repeatedly, such as the weights of a model you only run forward. Pinned
+ * backend (and gradients it sees a second time), SGD its float parameters and momentum buffers of
+ * at least 256 elements; call this yourself only for long-lived tensors you feed to kernels
+ * repeatedly, such as the weights of a model you only run forward. Pinned
  * blocks return to kernel memory only through garbage collection, whose finalizers cannot run
  * inside a synchronous loop: pinning a new tensor at every step of such a loop grows kernel memory.
  *

@@ -9,6 +9,7 @@ import { sgdUpdate } from "./functional/sgd-update.js";
 import { sgdUpdatePure } from "./functional/sgd-update-pure.js";
 import { valueOf } from "./functional/hyper-tensors.js";
 import { applyPureStep } from "./pure-class-step.js";
+import { pinForKernels } from "./kernels/pin-state.js";
 import {
   checkOptionKeys, checkLr, checkNonNegativeHyperparameter, checkGroupHyperparameter, checkNumber, checkFlag, checkForeach, checkStateKeys, loadedTensor,
   withGrads,
@@ -146,6 +147,9 @@ export class SGD extends Optimizer<SGDParamGroup> {
         this.#differentiableStep(group, params, grads, buffers);
         continue;
       }
+      // The params (and momentum buffers, below) live as long as the optimizer: in kernel memory
+      // the update and the model's matrix products read and write them without copies.
+      for (const p of params) pinForKernels(p);
       // Tensor momentum, dampening and weightDecay are only accepted with differentiable: true.
       sgdUpdate(params, grads, buffers, {
         lr: group.lr,
@@ -159,6 +163,7 @@ export class SGD extends Optimizer<SGDParamGroup> {
       if (!useMomentum) continue;
       params.forEach((p, i) => {
         const st = this.state.get(p) ?? {};
+        pinForKernels(buffers[i]!);
         st.momentumBuffer = buffers[i];
         this.state.set(p, st);
       });

@@ -160,8 +160,42 @@ function usefulNodes(nodes: readonly Node[], targets: Set<Node>): Set<Node> {
   return useful;
 }
 
-function addInto(node: Node, grad: Tensor): void {
-  node.gradSum = node.gradSum === undefined ? grad : node.gradSum.add(grad);
+/**
+ * Add `grad` to the gradient summed at `node`. `owned` (null when building a graph) holds the
+ * pending gradient sums that nothing but their node holds: a sum made here is one, and so is
+ * `grad` when the caller vouches for it (`isOwned`).
+ */
+function addInto(node: Node, grad: Tensor, owned: Set<Tensor> | null, isOwned: boolean): void {
+  if (node.gradSum === undefined) {
+    node.gradSum = grad;
+    if (isOwned) owned?.add(grad);
+  } else {
+    owned?.delete(node.gradSum);
+    node.gradSum = node.gradSum.add(grad);
+    owned?.add(node.gradSum);
+  }
+}
+
+/**
+ * Rules audited to return, for every input, a tensor they allocate themselves (the matrix
+ * products' and linear's: products and sums), or at most a view of their incoming gradient, which
+ * {@link ownsOutput} rules out. Their gradients can become a leaf's `.grad` without a copy.
+ */
+const FRESH_OUTPUT_RULES: ReadonlySet<string> = new Set(["AddmmBackward", "MmBackward", "BmmBackward"]);
+
+/**
+ * Whether output `i` of a {@link FRESH_OUTPUT_RULES} rule is a tensor nothing else holds: a dense
+ * tensor of its own storage (not a view), on a storage that is neither the incoming gradient's
+ * nor another output's.
+ */
+function ownsOutput(grads: ReadonlyArray<Tensor | null | undefined>, i: number, incoming: Tensor): boolean {
+  const g = grads[i]!;
+  const storage = g.storage;
+  if (g.base !== null || g.offset !== 0 || storage.data.length !== g.numel() || !g.isContiguous() || storage === incoming.storage) return false;
+  for (let j = 0; j < grads.length; j++) {
+    if (j !== i && grads[j] !== null && grads[j] !== undefined && grads[j]!.storage === storage) return false;
+  }
+  return true;
 }
 
 /**
@@ -224,7 +258,11 @@ export function runBackward(roots: Node[], rootGrads: Tensor[], options: RunOpti
 function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOptions): Array<Tensor | null> {
   const targets = new Set<Node>(options.captureNodes ?? options.accumulateOnly ?? []);
   const useful = targets.size > 0 ? usefulNodes(run.nodes, targets) : null;
-  roots.forEach((r, i) => addInto(r, rootGrads[i]!));
+  // Gradient sums only their node holds: a leaf adopts one as its `.grad` instead of copying it
+  // (as PyTorch steals a gradient whose use count says nothing else refers to it). Never when
+  // building a graph: the gradient is then part of it. Root gradients are the caller's, never owned.
+  const owned = options.createGraph ? null : new Set<Tensor>();
+  roots.forEach((r, i) => addInto(r, rootGrads[i]!, owned, false));
   const captured = new Map<Node, Tensor>();
   // `pendingEdges` counts the edges still to be processed; a node becomes ready exactly once, when
   // its count reaches 0 (roots are distinct in `run.nodes`), so no visited set is needed.
@@ -234,10 +272,17 @@ function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOpt
     const node = ready.pop();
     let grad = node.gradSum;
     node.gradSum = undefined;
+    // Whether nothing but this node holds its gradient. Once handed to hooks or a rule it may be
+    // passed on (add's rule gives it to both inputs), so it leaves the set either way.
+    let mine = grad !== undefined && owned !== null && owned.delete(grad);
     const runs = useful === null || useful.has(node);
     const next = node.nextFunctions;
     if (grad !== undefined && runs) {
-      if (node.hasHooks) grad = runHooks(node.tensorHooks, grad);
+      // A hook may keep the gradient it is given.
+      if (node.hasHooks) {
+        mine = false;
+        grad = runHooks(node.tensorHooks, grad);
+      }
       if (node.retainGradOf !== null) node.retainGradOf.accumulateGrad(grad, options.createGraph);
       if (options.captureNodes !== null && targets.has(node)) {
         const prev = captured.get(node);
@@ -245,16 +290,22 @@ function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOpt
       }
       if (node instanceof AccumulateGrad) {
         if (options.captureNodes === null && (options.accumulateOnly === null || targets.has(node))) {
-          node.variable.accumulateGrad(runHooks(node.variable.leafHooks, grad), options.createGraph);
+          const leaf = node.variable;
+          const hooks = leaf.leafHooks;
+          if (mine && hooks.length === 0 && leaf.grad === null) leaf.grad = grad;
+          else leaf.accumulateGrad(runHooks(hooks, grad), options.createGraph);
         }
       } else if (useful === null || next.some((n) => n !== null && useful.has(n))) {
         const grads = node.apply(grad);
+        const fresh = owned !== null && FRESH_OUTPUT_RULES.has(node.name);
         for (let i = 0; i < next.length; i++) {
           const n = next[i];
           const g = grads[i];
           if (n === null || n === undefined || g === null || g === undefined) continue;
           if (anomaly.enabled && anomaly.checkNan) checkBackwardResult(node.name, i, g, node.forwardStack);
-          addInto(n, checkGrad(node, i, g));
+          const checked = checkGrad(node, i, g);
+          // A cast made by checkGrad is a new tensor too.
+          addInto(n, checked, owned, checked !== g || (fresh && ownsOutput(grads, i, grad)));
         }
       }
     }

@@ -12,6 +12,8 @@ import { BROWSER_HELPER_SOURCE, HELPER_SOURCE } from "./helper-source.js";
 
 /** Float64 argument slots per call. */
 export const MAX_ARGS = 16;
+/** Calls per job. */
+export const MAX_CALLS = 256;
 /** How long a new helper may take to start before threads are given up (ms). */
 export const START_TIMEOUT_MS = 10_000;
 
@@ -22,11 +24,27 @@ export interface ModuleMessage {
   names: string[];
 }
 
+/**
+ * The job block shared by a calling thread and its helpers (see `helper-source.ts`): the next call
+ * to claim, the call count, the module id, the export index, the arguments per call and the calls
+ * helpers have run so far, then the arguments of every call.
+ */
+export interface JobBlock {
+  buffer: SharedArrayBuffer;
+  words: Int32Array;
+  args: Float64Array;
+}
+
+/** A new job block for up to {@link MAX_CALLS} calls of {@link MAX_ARGS} arguments. */
+export function newJobBlock(): JobBlock {
+  const buffer = new SharedArrayBuffer(32 + 8 * MAX_ARGS * MAX_CALLS);
+  return { buffer, words: new Int32Array(buffer, 0, 8), args: new Float64Array(buffer, 32) };
+}
+
 /** One helper thread as the calling thread sees it. */
 export interface Helper {
-  /** Control words: state (0 idle, 1 job posted, 2 done or started, 3 failed), module id, export index, argument count. */
+  /** The helper's state (0 idle, 1 job posted, 2 done or started, 3 failed, 4 running) and whether it sleeps (1). */
   state: Int32Array;
-  args: Float64Array;
   /** Ids of the modules sent to this helper. */
   modules: Set<number>;
   /** Whether the helper takes jobs (a browser helper starts in the background). */
@@ -96,18 +114,18 @@ export function helpersPossible(): boolean {
   return browserPossible;
 }
 
-function newControl(): { control: SharedArrayBuffer; state: Int32Array; args: Float64Array } {
-  const control = new SharedArrayBuffer(16 + 8 * MAX_ARGS);
-  return { control, state: new Int32Array(control, 0, 4), args: new Float64Array(control, 16, MAX_ARGS) };
+function newControl(): { control: SharedArrayBuffer; state: Int32Array } {
+  const control = new SharedArrayBuffer(8);
+  return { control, state: new Int32Array(control) };
 }
 
 /** A Node.js worker thread, started synchronously (the caller blocks until it listens); null if it cannot start. */
-function startNodeHelper(process: NodeProcess, memory: WasmMemory): Helper | null {
+function startNodeHelper(process: NodeProcess, memory: WasmMemory, job: JobBlock): Helper | null {
   const threads = process.getBuiltinModule!("node:worker_threads") as WorkerThreads | undefined;
   if (threads === undefined) return null;
-  const { control, state, args } = newControl();
+  const { control, state } = newControl();
   const { port1, port2 } = new threads.MessageChannel();
-  const worker = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { control, port: port2, memory }, transferList: [port2] });
+  const worker = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { control, job: job.buffer, port: port2, memory }, transferList: [port2] });
   // Helpers never keep the process alive; an error after start-up surfaces as a failed call.
   worker.unref();
   port1.unref();
@@ -121,7 +139,7 @@ function startNodeHelper(process: NodeProcess, memory: WasmMemory): Helper | nul
   }
   Atomics.store(state, 0, 0);
   return {
-    state, args, modules: new Set(), ready: true, failed: false,
+    state, modules: new Set(), ready: true, failed: false,
     send: (message) => port1.postMessage(message),
     stop: () => void worker.terminate(),
   };
@@ -131,13 +149,13 @@ function startNodeHelper(process: NodeProcess, memory: WasmMemory): Helper | nul
  * A dedicated Web Worker from a Blob URL of the helper source. It starts in the background (only
  * once this thread returns to its event loop): `ready` is false until {@link refreshReady} sees it listening.
  */
-function startBrowserHelper(memory: WasmMemory): Helper | null {
+function startBrowserHelper(memory: WasmMemory, job: JobBlock): Helper | null {
   const g = globalThis as Required<BrowserGlobals>;
   const url = g.URL.createObjectURL!(new g.Blob([BROWSER_HELPER_SOURCE], { type: "text/javascript" }));
   const worker = new g.Worker(url, { name: "tapegrad kernel helper" });
-  const { control, state, args } = newControl();
+  const { control, state } = newControl();
   const helper: Helper = {
-    state, args, modules: new Set(), ready: false, failed: false,
+    state, modules: new Set(), ready: false, failed: false,
     send: (message) => worker.postMessage(message),
     stop: () => worker.terminate(),
   };
@@ -145,15 +163,15 @@ function startBrowserHelper(memory: WasmMemory): Helper | null {
   worker.addEventListener("error", () => {
     helper.failed = true;
   });
-  worker.postMessage({ control, memory });
+  worker.postMessage({ control, job: job.buffer, memory });
   return helper;
 }
 
-/** Start one helper thread on `memory`; null where none can start here. */
-export function startHelper(memory: WasmMemory): Helper | null {
+/** Start one helper thread on `memory`, serving jobs of `job`; null where none can start here. */
+export function startHelper(memory: WasmMemory, job: JobBlock): Helper | null {
   try {
     const process = nodeProcess();
-    return process !== undefined ? startNodeHelper(process, memory) : startBrowserHelper(memory);
+    return process !== undefined ? startNodeHelper(process, memory, job) : startBrowserHelper(memory, job);
   } catch {
     return null;
   }

@@ -1,8 +1,10 @@
 /**
  * Helper threads for large kernels: threads that instantiate the same WebAssembly modules on the
  * shared kernel memory and each run one call while the calling thread runs its own share (a block
- * of matrix rows, a range of parameters). The caller blocks in `Atomics.wait` until the helpers are
- * done, so a kernel stays a synchronous function.
+ * of matrix rows, a range of parameters). A kernel cuts its work into more calls than threads, and
+ * every thread claims the next call until none is left, so a helper that wakes late (or shares its
+ * core with another process) costs the others only the calls it did not take. The caller blocks
+ * in `Atomics.wait` until the helpers are done, so a kernel stays a synchronous function.
  *
  * In Node.js the helpers are worker threads, started synchronously when first needed. In a browser
  * they are dedicated Web Workers, which need cross-origin isolation (shared memory) and a calling
@@ -15,16 +17,20 @@
  */
 import { kernelMemory, kernelMemoryShared } from "../wasm/kernel-memory.js";
 import type { WasmModule } from "../wasm/wasm-types.js";
-import { type Helper, MAX_ARGS, START_TIMEOUT_MS, helpersPossible, nodeProcess, refreshReady, startHelper } from "./helper-hosts.js";
+import { type Helper, type JobBlock, MAX_ARGS, MAX_CALLS, START_TIMEOUT_MS, helpersPossible, newJobBlock, nodeProcess, refreshReady, startHelper } from "./helper-hosts.js";
 
 /** Polls of a shared word before a thread sleeps in `Atomics.wait` (tens of microseconds). */
 const SPIN = 10_000;
+/** A helper's word 1 while it sleeps until notified (see `helper-source.ts`). */
+const ASLEEP = 2;
 /** Upper bound of {@link setKernelThreads}. */
 const MAX_THREADS = 64;
 /** Environment variable with the initial thread count (`TAPEGRAD_THREADS=1` disables helpers). */
 const ENV_VAR = "TAPEGRAD_THREADS";
 
 const helpers: Helper[] = [];
+/** The job block of this thread's helpers; made with the first helper. */
+let job: JobBlock | undefined;
 /** Ids and export names of the modules sent to helpers. */
 const moduleInfo = new WeakMap<WasmModule, { id: number; names: string[] }>();
 let nextModuleId = 0;
@@ -32,8 +38,6 @@ let nextModuleId = 0;
 let requested: number | undefined;
 /** Set once a helper failed to start: from then on everything runs on the caller. */
 let unavailable = false;
-/** Calls run by helper threads so far (see {@link helperCallCount}). */
-let helperCalls = 0;
 /** Helper threads started so far (see {@link helperStartCount}). */
 let helperStarts = 0;
 
@@ -124,7 +128,7 @@ export async function startKernelThreads(): Promise<number> {
  * tells that helpers really ran.
  */
 export function helperCallCount(): number {
-  return helperCalls;
+  return job === undefined ? 0 : Atomics.load(job.words, 5);
 }
 
 /**
@@ -146,7 +150,8 @@ function ensureHelpers(count: number): Helper[] {
   if (count <= 0) return [];
   const memory = kernelMemory();
   while (helpers.length < count && !unavailable) {
-    const helper = memory === null ? null : startHelper(memory);
+    job ??= newJobBlock();
+    const helper = memory === null ? null : startHelper(memory, job);
     if (helper === null) giveUp();
     else {
       helpers.push(helper);
@@ -168,47 +173,79 @@ function infoOf(module: WasmModule): { id: number; names: string[] } {
 }
 
 /**
- * @internal run the export `name` of `module` once per entry of `calls` (its arguments): helper
- * threads take `calls[1..]` while `local` runs `calls[0]` on this thread; returns when all are
- * done. Calls without a helper (ready) run on this thread after `calls[0]`, in order. The calls must
- * write disjoint memory. `module` must import the kernel memory as `env.memory` and nothing else.
- * @throws Error when a helper's call trapped (after every other call finished)
+ * @internal run the export `name` of `module` once per entry of `calls` (its arguments, the same
+ * number for every call): the calling thread runs `calls[0]` (with `local`), then it and the
+ * helpers each claim the next call until all have run; returns when all are done. With one thread, or
+ * no helper ready, every call runs on this thread, in order. The calls must write disjoint memory
+ * and give the same results whichever thread runs them. `module` must import the kernel memory as
+ * `env.memory` and nothing else. With `wake` false, helpers that sleep are left asleep (waking one
+ * costs this thread tens of microseconds): for jobs too small to pay for that.
+ * @throws Error when a call failed (a trap, here or in a helper), after every other claimed call finished
  */
-export function runParallel(module: WasmModule, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
+export function runParallel(
+  module: WasmModule, name: string, calls: readonly (readonly number[])[], local: (args: readonly number[]) => void, wake = true,
+): void {
   const info = infoOf(module);
   const index = info.names.indexOf(name);
   if (index < 0) throw new Error(`runParallel: the module exports no function ${name}`);
   // Checked before any helper starts: a throw after posting would leave helpers writing memory.
+  const argc = calls[0]?.length ?? 0;
+  if (calls.length > MAX_CALLS) throw new RangeError(`runParallel: at most ${MAX_CALLS} calls, got ${calls.length}`);
   const long = calls.find((args) => args.length > MAX_ARGS);
   if (long !== undefined) throw new RangeError(`runParallel: at most ${MAX_ARGS} arguments per call, got ${long.length}`);
+  const uneven = calls.find((args) => args.length !== argc);
+  if (uneven !== undefined) throw new RangeError(`runParallel: every call needs the same number of arguments, got ${argc} and ${uneven.length}`);
   if (calls.length === 0) return;
-  const posted = ensureHelpers(Math.min(calls.length, kernelSplitThreads()) - 1);
-  posted.forEach((h, i) => {
-    const args = calls[i + 1]!;
+  const ready = ensureHelpers(Math.min(calls.length, kernelSplitThreads()) - 1);
+  const posted = wake ? ready : ready.filter((h) => Atomics.load(h.state, 1) !== ASLEEP);
+  if (posted.length === 0) {
+    for (const args of calls) runLocal(name, local, args);
+    return;
+  }
+  const { words, args } = job!;
+  calls.forEach((call, i) => args.set(call, i * argc));
+  words[1] = calls.length;
+  words[2] = info.id;
+  words[3] = index;
+  words[4] = argc;
+  // Call 0 is the caller's: it runs at once, whether or not a helper is awake.
+  Atomics.store(words, 0, 1);
+  for (const h of posted) {
     if (!h.modules.has(info.id)) {
       h.send({ id: info.id, module, names: info.names });
       h.modules.add(info.id);
     }
-    h.args.set(args);
-    h.state[1] = info.id;
-    h.state[2] = index;
-    h.state[3] = args.length;
     Atomics.store(h.state, 0, 1);
-    Atomics.notify(h.state, 0);
-  });
-  helperCalls += posted.length;
+    // Spinning and napping helpers find the job by themselves; a notify costs this thread tens of µs.
+    if (Atomics.load(h.state, 1) === ASLEEP) Atomics.notify(h.state, 0);
+  }
   let failed = false;
   try {
-    local(calls[0]!);
-    for (let i = posted.length + 1; i < calls.length; i++) local(calls[i]!);
+    runLocal(name, local, calls[0]!);
+    for (let i = Atomics.add(words, 0, 1); i < calls.length; i = Atomics.add(words, 0, 1)) runLocal(name, local, calls[i]!);
+  } catch (e) {
+    // Nothing more to claim for the helpers either; they finish the calls they have.
+    Atomics.store(words, 0, calls.length);
+    throw e;
   } finally {
     for (const h of posted) {
+      // Not taken yet: every call has been claimed, so take the job back instead of waiting for the helper to wake.
+      if (Atomics.compareExchange(h.state, 0, 1, 0) === 1) continue;
       // The helper usually finishes about when this thread does: spin briefly before sleeping.
-      for (let i = 0; i < SPIN && Atomics.load(h.state, 0) === 1; i++);
-      while (Atomics.load(h.state, 0) === 1) Atomics.wait(h.state, 0, 1);
+      for (let i = 0; i < SPIN && Atomics.load(h.state, 0) === 4; i++);
+      while (Atomics.load(h.state, 0) === 4) Atomics.wait(h.state, 0, 4);
       failed ||= Atomics.load(h.state, 0) === 3;
       Atomics.store(h.state, 0, 0);
     }
   }
   if (failed) throw new Error(`runParallel: ${name} failed in a helper thread`);
+}
+
+/** Run one call on this thread; a trap becomes an error naming the export. */
+function runLocal(name: string, local: (args: readonly number[]) => void, args: readonly number[]): void {
+  try {
+    local(args);
+  } catch (e) {
+    throw new Error(`runParallel: ${name} failed on the calling thread`, { cause: e });
+  }
 }

@@ -2,7 +2,7 @@
  * The host side of the WebAssembly SIMD matrix products (`gemm.wat`, float32 and float64): one
  * lazily instantiated module on core's kernel memory. Pinned operands (see `pinStorage`) are read in place;
  * others are copied into a scratch block with `TypedArray.set` (a memmove), and the result is
- * copied out. Large products split the rows or the columns of C between the kernel threads.
+ * copied out. Large products cut the rows or the columns of C into shares that the kernel threads claim.
  * @module
  */
 import { kernelSplitThreads, runParallel } from "../threads/kernel-threads.js";
@@ -43,8 +43,16 @@ const scratch = new ScratchBlock();
 let heapF64: Float64Array = new Float64Array(0);
 /** Scratch is never grown past this (bytes): larger products use the TypeScript kernel. */
 const MAX_BYTES = 1 << 30;
-/** Products with fewer multiply-adds than this run on one thread (waking a helper costs ~10 µs). */
-const MIN_THREADED_MACS = 1 << 22;
+/** Products with fewer multiply-adds than this run on one thread. */
+const MIN_THREADED_MACS = 1 << 20;
+/**
+ * Products with fewer multiply-adds than this are not worth waking a sleeping helper for (tens of
+ * microseconds on the caller); smaller split products go to helpers that are awake (spinning after
+ * a recent job, as through a training step) and otherwise run all on the caller.
+ */
+const MIN_WAKE_MACS = 1 << 22;
+/** Split products are not cut into shares of fewer multiply-adds than this. */
+const MIN_SHARE_MACS = 1 << 19;
 
 /** The compiled and instantiated module, or null when WebAssembly SIMD or memory is unavailable. */
 function module(): { kernel: KernelModule<GemmExports>; f32: Width; f64: Width } | null {
@@ -93,13 +101,13 @@ export function gemmWasm<T extends FloatBuffer>(
   if (g === null) return false;
   const w = out instanceof Float32Array ? g.f32 : g.f64;
   const transposed = transposeWins(M, N, 32 / w.es);
-  const threads = transposed ? threadsFor(N, K, M) : threadsFor(M, K, N);
+  const shares = transposed ? sharesFor(N, K, M) : sharesFor(M, K, N);
   const operandBytes = Placer.bytes(a, M * K) + Placer.bytes(b, K * N) + (bias === null ? 0 : Placer.bytes(bias, N, false)) +
     (transposed ? Placer.bytes(out, M * N, false) : Placer.resultBytes(out, M * N));
-  const space = reserve(operandBytes + threads * w.workBytes, out);
+  const space = reserve(operandBytes + shares * w.workBytes, out);
   if (space === null) return false;
   const { at, h } = space;
-  const placer = new Placer(h, at + threads * w.workBytes);
+  const placer = new Placer(h, at + shares * w.workBytes);
   const aPtr = placer.place(a, aOffset, M * K);
   const bPtr = placer.place(b, bOffset, K * N);
   if (transposed) {
@@ -108,13 +116,13 @@ export function gemmWasm<T extends FloatBuffer>(
     const ct = placer.slot(M * N);
     const base = ct / w.es;
     if (bias !== null) for (let j = 0; j < N; j++) h.fill(bias[biasOffset + j]!, base + j * M, base + (j + 1) * M);
-    product(g.kernel, w, threads, at, !transB, !transA, N, M, K, bPtr, aPtr, ct, 0, bias !== null);
+    product(g.kernel, w, shares, at, !transB, !transA, N, M, K, bPtr, aPtr, ct, 0, bias !== null);
     for (let j = 0; j < N; j++) for (let i = 0, o = outOffset + j; i < M; i++, o += N) out[o] = h[base + j * M + i]!;
     return true;
   }
   const biasPtr = bias === null ? 0 : placer.place(bias, biasOffset, N, false);
   const cPtr = placer.result(out, outOffset, M * N);
-  product(g.kernel, w, threads, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr, false);
+  product(g.kernel, w, shares, at, transA, transB, M, N, K, aPtr, bPtr, cPtr, biasPtr, false);
   placer.copyOut(cPtr, M * N, out, outOffset);
   return true;
 }
@@ -130,52 +138,60 @@ function transposeWins(M: number, N: number, panel: number): boolean {
   return cost(N, M) < 0.8 * cost(M, N);
 }
 
-/** How many threads a product of these sizes uses (1 below the threshold, or when too narrow to split). */
-function threadsFor(M: number, K: number, N: number): number {
-  if (M * N * K < MIN_THREADED_MACS) return 1;
+/**
+ * How many shares a product of these sizes is cut into (1 below the threshold, on one thread, or
+ * when too narrow to split): a few per thread, so that a helper that wakes late leaves the caller
+ * only whole shares to take over.
+ */
+function sharesFor(M: number, K: number, N: number): number {
+  const threads = kernelSplitThreads();
+  if (M * N * K < MIN_THREADED_MACS || threads === 1) return 1;
   const [extent, unit] = M >= N ? [M, ROW_UNIT] : [N, COLUMN_UNIT];
-  return Math.min(kernelSplitThreads(), Math.ceil(extent / unit));
+  return Math.min(threads * SHARES_PER_THREAD, Math.ceil(extent / unit), Math.max(threads, Math.floor((M * N * K) / MIN_SHARE_MACS)));
 }
 
-/** Rows of C per thread share are a multiple of this: the micro-kernel's 4 rows. */
+/** Shares per thread of a split product. */
+const SHARES_PER_THREAD = 4;
+
+/** Rows of C per share are a multiple of this: the micro-kernel's 4 rows. */
 const ROW_UNIT = 4;
-/** Columns of C per thread share are a multiple of this: whole micro-kernel panels, and whole cache lines of C per thread. */
+/** Columns of C per share are a multiple of this: whole micro-kernel panels, and whole cache lines of C per share. */
 const COLUMN_UNIT = 16;
 
 /**
- * One product on operands already in kernel memory, on `threads` threads (work areas of
+ * One product on operands already in kernel memory, cut into `shares` calls (work areas of
  * `w.workBytes` from `work`). The longer side of C is cut: blocks of whole 4-row micro-tiles when
- * M >= N, else blocks of 16 columns (so each thread packs only its own columns of op(B) instead of
+ * M >= N, else blocks of 16 columns (so each share packs only its own columns of op(B) instead of
  * all of it). Either way every element is computed exactly as by one thread: the same products,
  * summed in the same k order.
  */
 function product(
-  g: KernelModule<GemmExports>, w: Width, threads: number, work: number, transA: boolean, transB: boolean,
+  g: KernelModule<GemmExports>, w: Width, shares: number, work: number, transA: boolean, transB: boolean,
   M: number, N: number, K: number, aPtr: number, bPtr: number, cPtr: number, biasPtr: number, accumulate: boolean,
 ): void {
   const lda = transA ? M : K;
   const ldb = transB ? K : N;
   const acc = +accumulate;
-  if (threads === 1) {
+  if (shares === 1) {
     w.call(+transA, +transB, M, N, K, aPtr, lda, bPtr, ldb, cPtr, N, biasPtr, acc, work);
     return;
   }
   const calls: number[][] = [];
   if (M >= N) {
-    const rows = Math.ceil(M / threads / ROW_UNIT) * ROW_UNIT;
+    const rows = Math.ceil(M / shares / ROW_UNIT) * ROW_UNIT;
     for (let i0 = 0, t = 0; i0 < M; i0 += rows, t++) {
       const aRow = aPtr + (transA ? i0 : i0 * lda) * w.es;
       calls.push([+transA, +transB, Math.min(rows, M - i0), N, K, aRow, lda, bPtr, ldb, cPtr + i0 * N * w.es, N, biasPtr, acc, work + t * w.workBytes]);
     }
   } else {
-    const cols = Math.ceil(N / threads / COLUMN_UNIT) * COLUMN_UNIT;
+    const cols = Math.ceil(N / shares / COLUMN_UNIT) * COLUMN_UNIT;
     for (let j0 = 0, t = 0; j0 < N; j0 += cols, t++) {
       const bCol = bPtr + (transB ? j0 * ldb : j0) * w.es;
       const biasCol = biasPtr === 0 ? 0 : biasPtr + j0 * w.es;
       calls.push([+transA, +transB, M, Math.min(cols, N - j0), K, aPtr, lda, bCol, ldb, cPtr + j0 * w.es, N, biasCol, acc, work + t * w.workBytes]);
     }
   }
-  runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)));
+  runParallel(g.module, w.name, calls, (args) => w.call(...(args as Parameters<GemmCall>)), M * N * K >= MIN_WAKE_MACS);
 }
 
 /**
@@ -193,18 +209,18 @@ export function gemmBatchedWasm<T extends FloatBuffer>(
   const g = module();
   if (g === null) return false;
   const w = out instanceof Float32Array ? g.f32 : g.f64;
-  const threads = threadsFor(M, K, N);
-  const space = reserve(threads * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.resultBytes(out, batch * M * N), out);
+  const shares = sharesFor(M, K, N);
+  const space = reserve(shares * w.workBytes + Placer.bytes(a, a.length) + Placer.bytes(b, b.length) + Placer.resultBytes(out, batch * M * N), out);
   if (space === null) return false;
   const { at, h } = space;
-  const placer = new Placer(h, at + threads * w.workBytes);
+  const placer = new Placer(h, at + shares * w.workBytes);
   const aPtr = placer.place(a, 0, a.length);
   const bPtr = placer.place(b, 0, b.length);
   const cPtr = placer.result(out, 0, batch * M * N);
   for (let t = 0; t < batch; t++) {
     const aAt = aPtr + aIndex[t]! * M * K * w.es;
     const bAt = bPtr + bIndex[t]! * K * N * w.es;
-    product(g.kernel, w, threads, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0, false);
+    product(g.kernel, w, shares, at, transA, transB, M, N, K, aAt, bAt, cPtr + t * M * N * w.es, 0, false);
   }
   placer.copyOut(cPtr, batch * M * N, out, 0);
   return true;
