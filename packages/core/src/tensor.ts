@@ -1,14 +1,17 @@
 /**
  * The Tensor class: a strided view of a typed-array storage plus its place on the tape.
- * Methods are thin wrappers over the op functions in `ops/`, so both `x.add(y)` and `add(x, y)` work.
+ * Methods are thin wrappers over the op functions in `ops/`, so both `x.add(y)` and `add(x, y)` work;
+ * most of this file is those one-line wrappers (a class's methods must stay in its body). The rest
+ * lives beside it: the types its methods take and return (`tensor-types.ts`), gradient bookkeeping
+ * (`autograd/grad-state.ts`), `backward` and its seed gradient (`autograd/backward.ts`), printing
+ * (`format.ts`).
  * @module
  */
 import { AccumulateGrad, Node, type TensorHook } from "./autograd/node.js";
 import { type DType, type TypedArray, isFloatingDtype } from "./dtype.js";
 import { describe } from "./describe.js";
-import { type Shape, contiguousStrides, formatShape, numelOf, packedCopy, sameShape } from "./shape.js";
+import { type Shape, contiguousStrides, formatShape, numelOf, packedCopy } from "./shape.js";
 import { Storage } from "./storage.js";
-import * as creation from "./ops/creation.js";
 import * as unary from "./ops/unary.js";
 import * as binary from "./ops/binary.js";
 import * as movement from "./ops/movement.js";
@@ -24,39 +27,12 @@ import * as masking from "./ops/masking.js";
 import * as tiling from "./ops/repeat.js";
 import * as splitting from "./ops/split.js";
 import * as selection from "./ops/topk.js";
-import { runBackward } from "./autograd/engine.js";
+import { backwardFrom } from "./autograd/backward.js";
+import { type GradState, NO_HOOKS, accumulateInto, addHook, checkAssignedGrad, newGradState } from "./autograd/grad-state.js";
 import { format } from "./format.js";
+import { type NestedArray, type RemovableHandle, type SliceSpec, type TensorOrScalar, type BackwardOptions, inspectCustom } from "./tensor-types.js";
 
-/**
- * `Symbol.for("nodejs.util.inspect.custom")`: the key under which Node's `util.inspect` looks for a
- * custom rendering (no Node import needed; browsers ignore it).
- */
-export const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom") as never;
-
-/** A nested array of numbers or booleans, as accepted by {@link tensor} and returned by `tolist()`. */
-export type NestedArray = number | boolean | NestedArray[];
-
-/** Options of {@link Tensor.backward}. */
-export interface BackwardOptions {
-  /** Keep saved tensors so the graph can be traversed again. Defaults to `createGraph`. */
-  retainGraph?: boolean;
-  /** Record the backward pass itself, for higher-order derivatives. */
-  createGraph?: boolean;
-  /** Accumulate only into these leaves. */
-  inputs?: Tensor[];
-}
-
-/** A handle returned by hook registrations; `remove()` is idempotent. */
-export interface RemovableHandle {
-  /** Unregister; calling it again does nothing. */
-  remove(): void;
-}
-
-/** Something a binary op accepts as its other operand. */
-export type TensorOrScalar = Tensor | number | boolean;
-
-/** A slice along one dimension for {@link Tensor.slice}: `[start, end, step]`, any part may be omitted. */
-export type SliceSpec = number | null | readonly [number?, number?, number?];
+export { inspectCustom, type NestedArray, type BackwardOptions, type RemovableHandle, type TensorOrScalar, type SliceSpec } from "./tensor-types.js";
 
 /**
  * An n-dimensional array of float32, float64, int32 or bool values that can record the operations
@@ -256,20 +232,12 @@ export class Tensor {
   }
   /** Assign a gradient (PyTorch allows it): a tensor of the same shape and dtype (not the tensor itself), or null. */
   set grad(value: Tensor | null) {
-    if (value !== null && !(value instanceof Tensor)) {
-      throw new TypeError(`grad: assigned value must be a Tensor or null, got ${describe(value)}`);
-    }
-    if (value === this) throw new Error("grad: can't assign a tensor as its own grad");
-    if (value !== null && (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype)) {
-      throw new TypeError(
-        `grad: assigned gradient has shape ${formatShape(value.shape)} and dtype ${value.dtype}, but the tensor has shape ${formatShape(this.shape)} and dtype ${this.dtype}`,
-      );
-    }
+    checkAssignedGrad(this, value);
     if (value !== null || this.gradState !== null) this.stateForGrad().grad = value;
   }
 
   private stateForGrad(): GradState {
-    return (this.gradState ??= { accumulator: null, grad: null, hooks: null, retains: false });
+    return (this.gradState ??= newGradState());
   }
 
   /** @internal hooks of a leaf tensor, run before its gradient is accumulated (a shared empty list when none). */
@@ -292,15 +260,7 @@ export class Tensor {
 
   /** @internal add a gradient into `.grad` (a fresh, contiguous copy unless building a graph). */
   accumulateGrad(g: Tensor, createGraph: boolean): void {
-    const state = this.stateForGrad();
-    const incoming = createGraph ? g : g.detach();
-    if (state.grad === null) {
-      state.grad = createGraph ? incoming : incoming.clone();
-    } else if (createGraph || state.grad.requiresGrad) {
-      state.grad = state.grad.add(incoming);
-    } else {
-      inplace.addInPlaceRaw(state.grad, incoming);
-    }
+    accumulateInto(this.stateForGrad(), g, createGraph);
   }
 
   /**
@@ -311,13 +271,7 @@ export class Tensor {
     if (typeof hook !== "function") throw new TypeError(`registerHook: hook must be a function, got ${describe(hook)}`);
     if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
     const list = this.isLeaf ? (this.stateForGrad().hooks ??= []) : this.gradFn!.tensorHooks;
-    list.push(hook);
-    return {
-      remove: () => {
-        const i = list.indexOf(hook);
-        if (i >= 0) list.splice(i, 1);
-      },
-    };
+    return addHook(list, hook);
   }
 
   /**
@@ -326,26 +280,7 @@ export class Tensor {
    * @throws Error if this tensor does not require grad, or a non-scalar tensor is given no gradient.
    */
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
-    if (!this.requiresGrad) {
-      throw new Error("backward: element 0 of tensors does not require grad and does not have a gradFn");
-    }
-    const seed = defaultGradient(this, gradient ?? undefined, "backward");
-    const createGraph = options.createGraph ?? false;
-    const inputs = options.inputs;
-    let accumulateOnly: Set<Node> | null = null;
-    if (inputs !== undefined) {
-      if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError("backward: inputs must be a non-empty array of tensors");
-      accumulateOnly = new Set(inputs.map((t, i) => {
-        if (!(t instanceof Tensor) || !t.requiresGrad) throw new Error(`backward: inputs[${i}] must be a tensor that requires grad`);
-        return t.historyNode();
-      }));
-    }
-    runBackward([this.historyNode()], [seed], {
-      retainGraph: options.retainGraph ?? createGraph,
-      createGraph,
-      captureNodes: null,
-      accumulateOnly,
-    });
+    backwardFrom(this, gradient, options);
   }
 
   /** A tensor sharing storage with this one but detached from the graph (never requires grad). */
@@ -656,7 +591,7 @@ export class Tensor {
     return movement.slice(this, specs);
   }
 
-  // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
+  // ---------------------------------------------------------------- cumulative, masking, tiling, splitting, top-k
 
   /** Running sum along `dim` (see {@link cumsum}). */
   cumsum(dim: number): Tensor {
@@ -690,6 +625,8 @@ export class Tensor {
   topk(k: number, options?: selection.TopkOptions): extrema.ValuesIndices {
     return selection.topk(this, k, options);
   }
+
+  // ---------------------------------------------------------------- in place (PyTorch's trailing underscore)
 
   /** In place: `this += alpha * other`. */
   add_(other: TensorOrScalar, options?: { alpha?: number }): this {
@@ -863,42 +800,7 @@ export class Tensor {
   }
 }
 
-const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
-
-/** A tensor's gradient state beyond its history (see `Tensor.gradState`). */
-interface GradState {
-  /** The sink node of a leaf that requires grad. */
-  accumulator: AccumulateGrad | null;
-  /** `.grad`. */
-  grad: Tensor | null;
-  /** Hooks of a leaf. */
-  hooks: TensorHook[] | null;
-  /** Whether a non-leaf keeps its gradient (`retainGrad()`). */
-  retains: boolean;
-}
-
 /** `a` itself if frozen (nothing can change it, so tensors may share it), else a frozen copy. */
 function frozen(a: readonly number[]): readonly number[] {
   return Object.isFrozen(a) ? a : Object.freeze(packedCopy(a));
 }
-
-/**
- * @internal the gradient to seed backward/grad with: `gradient` (cast to the output's float dtype),
- * or ones for a one-element output.
- */
-export function defaultGradient(output: Tensor, gradient: Tensor | undefined, where: string): Tensor {
-  if (gradient === undefined) {
-    if (output.numel() !== 1) {
-      throw new Error(`${where}: grad can be implicitly created only for scalar outputs; pass a gradient for the output of shape ${formatShape(output.shape)}`);
-    }
-    return creation.onesLike(output);
-  }
-  if (!(gradient instanceof Tensor)) throw new TypeError(`${where}: gradient must be a Tensor, got ${describe(gradient)}`);
-  if (!sameShape(gradient.shape, output.shape)) {
-    throw new RangeError(`${where}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(output.shape)}`);
-  }
-  // A gradient of another float dtype is cast to the output's, as PyTorch does, so every `.grad`
-  // has its tensor's dtype.
-  return gradient.dtype !== output.dtype && gradient.isFloatingPoint() && output.isFloatingPoint() ? unary.cast(gradient, output.dtype) : gradient;
-}
-

@@ -3,7 +3,8 @@
  * @module
  */
 import { Tensor } from "@tapegrad/core";
-import { Module, type TensorSlot } from "./module.js";
+import { Module } from "./module.js";
+import type { TensorSlot } from "./module-members.js";
 import { describe } from "./util.js";
 
 /**

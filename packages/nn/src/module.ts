@@ -1,149 +1,39 @@
 /**
  * `Module`: the base class of every layer and model, with automatic registration of parameters and
- * sub-modules, buffers, train/eval mode and state dicts.
+ * sub-modules, buffers, train/eval mode and state dicts. The class coordinates; member bookkeeping
+ * is in `module-members.ts`, state-dict loading in `module-state-dict.ts`, dtype conversion in
+ * `module-dtype.ts` and forward hooks in `module-hooks.ts`.
  * @module
  */
-import { type RemovableHandle, Tensor, isFloatingDtype, noGrad } from "@tapegrad/core";
-import { isForbiddenKey } from "@tapegrad/core/internal";
+import { type RemovableHandle, Tensor, noGrad } from "@tapegrad/core";
 import { Parameter } from "./parameter.js";
+import { convertFloatMembers } from "./module-dtype.js";
 import { type ForwardHook, type ForwardPreHook, type HookOptions, callWithHooks, hooksOf } from "./module-hooks.js";
-import { checkFloatDtype, checkOptions, describe, formatShape, zeroGradSetToNone } from "./util.js";
+import {
+  type NamedMembersOptions,
+  type TensorSlot,
+  checkMemberName,
+  collectTensorSlots,
+  fieldsOf,
+  namedMembers,
+  ownBuffers,
+  ownChildren,
+  ownParameters,
+  registryOf,
+  submoduleAt,
+  trackMembers,
+  walkModules,
+} from "./module-members.js";
+import { type LoadStateDictResult, type StateDict, loadStateDictInto } from "./module-state-dict.js";
+import { checkFloatDtype, checkOptions, describe, zeroGradSetToNone } from "./util.js";
 
-/** A module's state: dotted name → tensor, in registration order (see {@link Module.stateDict}). */
-export type StateDict = Record<string, Tensor>;
-
-/** What {@link Module.loadStateDict} reports. */
-export interface LoadStateDictResult {
-  /** Keys the module expects that the state dict does not have (always empty when strict). */
-  missingKeys: string[];
-  /** Keys of the state dict the module does not have (always empty when strict). */
-  unexpectedKeys: string[];
-}
+export type { NamedMembersOptions } from "./module-members.js";
+export type { LoadStateDictResult, StateDict } from "./module-state-dict.js";
 
 /** Options of {@link Module.registerBuffer}. */
 export interface RegisterBufferOptions {
   /** Whether the buffer is part of the state dict (default true). */
   persistent?: boolean;
-}
-
-/** Options of the recursive member queries ({@link Module.namedParameters}, ...). */
-export interface NamedMembersOptions {
-  /** Prefix prepended (with a dot) to every name. */
-  prefix?: string;
-  /** Include the members of sub-modules (default true). */
-  recurse?: boolean;
-  /** List a tensor or module reachable under several names only once, under its first name (default true). */
-  removeDuplicate?: boolean;
-}
-
-/**
- * One registered tensor slot: the module that owns it, its field name, and what kind of member it is.
- * @internal
- */
-export interface TensorSlot {
-  key: string;
-  owner: Module;
-  field: string;
-  kind: "parameter" | "buffer";
-  value: Tensor;
-}
-
-/** A module's fields by name, for reading and writing members whose names are computed. */
-function fieldsOf(m: Module): Record<string, unknown> {
-  return m as unknown as Record<string, unknown>;
-}
-
-/**
- * What a module remembers about its members: every field name in the order it was first defined
- * (PyTorch's insertion-ordered `_parameters`/`_modules` dicts), and its buffers.
- */
-interface Registry {
-  /** Field names in first-definition order (a name deleted and defined again moves to the end). */
-  order: Set<string>;
-  /** Registered buffer names -> persistent flag, in registration order. */
-  buffers: Map<string, boolean>;
-}
-
-// Keyed by the module object callers see (the proxy returned by Module's constructor).
-const registries = new WeakMap<object, Registry>();
-
-function registryOf(m: Module): Registry {
-  let registry = registries.get(m);
-  if (registry === undefined) {
-    registry = { order: new Set(), buffers: new Map() };
-    registries.set(m, registry);
-  }
-  return registry;
-}
-
-/**
- * A module's own enumerable fields in registration order. JavaScript enumerates integer-like keys
- * ("0", "10") before all others; the registry keeps the order in which fields were defined instead.
- * Fields defined before the registry existed (the base class's own) come first.
- */
-function ownFields(m: Module): Array<[string, unknown]> {
-  const { order } = registryOf(m);
-  const keys = Object.keys(m);
-  const present = new Set(keys);
-  const names = keys.filter((k) => !order.has(k));
-  for (const k of order) if (present.has(k)) names.push(k);
-  const fields = fieldsOf(m);
-  return names.map((k) => [k, fields[k]]);
-}
-
-function ownParameters(m: Module): Array<[string, Parameter]> {
-  return ownFields(m).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
-}
-
-function ownBuffers(m: Module, persistentOnly: boolean): Array<[string, Tensor]> {
-  const out: Array<[string, Tensor]> = [];
-  for (const [name, persistent] of registryOf(m).buffers) {
-    if (persistentOnly && !persistent) continue;
-    const value: unknown = fieldsOf(m)[name];
-    if (value === null || value === undefined || value instanceof Parameter) continue;
-    if (!(value instanceof Tensor)) {
-      throw new TypeError(`${m.constructor.name}: buffer "${name}" must be a Tensor or null, got ${describe(value)}`);
-    }
-    out.push([name, value]);
-  }
-  return out;
-}
-
-/**
- * @internal a module's direct sub-modules in registration order, repeats included (what
- * `Sequential` runs).
- */
-export function ownChildren(m: Module): Array<[string, Module]> {
-  return ownFields(m).filter((e): e is [string, Module] => e[1] instanceof Module);
-}
-
-function checkMemberName(owner: Module, name: unknown, where: string): string {
-  if (typeof name !== "string") throw new TypeError(`${where}: name must be a string, got ${describe(name)}`);
-  if (name === "") throw new RangeError(`${where}: name can't be empty`);
-  if (name.includes(".")) throw new RangeError(`${where}: name can't contain ".", got ${JSON.stringify(name)}`);
-  if (name in owner && !Object.prototype.hasOwnProperty.call(owner, name)) {
-    throw new RangeError(`${where}: name ${JSON.stringify(name)} would shadow a method or property of ${owner.constructor.name}`);
-  }
-  if (name === "training") throw new RangeError(`${where}: name "training" is reserved`);
-  return name;
-}
-
-/** The members `own` lists, of `root` and (by default) its sub-modules, with dotted names. */
-function namedMembers(root: Module, options: NamedMembersOptions | undefined, where: string, own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
-  const { prefix = "", recurse = true, removeDuplicate = true } = checkOptions(options, where, ["prefix", "recurse", "removeDuplicate"]);
-  const modules: Array<[string, Module]> = recurse ? root.namedModules({ prefix, removeDuplicate }) : [[prefix, root]];
-  const out: Array<[string, Tensor]> = [];
-  const seen = new Set<Tensor>();
-  for (const [moduleName, module] of modules) {
-    for (const [name, t] of own(module)) {
-      if (removeDuplicate) {
-        if (seen.has(t)) continue;
-        seen.add(t);
-      }
-      out.push([moduleName === "" ? name : `${moduleName}.${name}`, t]);
-    }
-  }
-  return out;
 }
 
 /**
@@ -195,24 +85,7 @@ export abstract class Module {
    * they are integer-like. Reads and method calls go straight to the module.
    */
   constructor() {
-    const registry: Registry = { order: new Set(), buffers: new Map() };
-    const proxy = new Proxy(this, {
-      defineProperty(target, key, descriptor) {
-        const ok = Reflect.defineProperty(target, key, descriptor);
-        if (ok && typeof key === "string") registry.order.add(key);
-        return ok;
-      },
-      deleteProperty(target, key) {
-        const ok = Reflect.deleteProperty(target, key);
-        if (ok && typeof key === "string") {
-          registry.order.delete(key);
-          registry.buffers.delete(key);
-        }
-        return ok;
-      },
-    });
-    registries.set(proxy, registry);
-    return proxy;
+    return trackMembers(this);
   }
 
   /**
@@ -313,18 +186,7 @@ export abstract class Module {
    */
   namedModules(options?: Omit<NamedMembersOptions, "recurse">): Array<[string, Module]> {
     const { prefix = "", removeDuplicate = true } = checkOptions(options, "namedModules", ["prefix", "removeDuplicate"]);
-    const out: Array<[string, Module]> = [];
-    const seen = new Set<Module>();
-    const visit = (module: Module, name: string): void => {
-      if (removeDuplicate) {
-        if (seen.has(module)) return;
-        seen.add(module);
-      }
-      out.push([name, module]);
-      for (const [childName, child] of ownChildren(module)) visit(child, name === "" ? childName : `${name}.${childName}`);
-    };
-    visit(this, prefix);
-    return out;
+    return walkModules(this, prefix, removeDuplicate);
   }
 
   /** Every module of the tree, this module first. */
@@ -384,18 +246,7 @@ export abstract class Module {
    */
   getSubmodule(target: string): Module {
     if (typeof target !== "string") throw new TypeError(`getSubmodule: target must be a string, got ${describe(target)}`);
-    if (target === "") return this;
-    let module: Module = this;
-    let path = "";
-    for (const part of target.split(".")) {
-      const next: unknown = Object.prototype.hasOwnProperty.call(module, part) ? fieldsOf(module)[part] : undefined;
-      if (!(next instanceof Module)) {
-        throw new RangeError(`getSubmodule: ${module.constructor.name}${path ? ` at "${path}"` : ""} has no sub-module "${part}" (looking up "${target}")`);
-      }
-      module = next;
-      path = path ? `${path}.${part}` : part;
-    }
-    return module;
+    return submoduleAt(this, target);
   }
 
   /**
@@ -403,21 +254,7 @@ export abstract class Module {
    * (a tied weight appears under each of its names). Non-persistent buffers are included only when asked.
    */
   tensorSlots(options: { includeNonPersistent: boolean }): TensorSlot[] {
-    const out: TensorSlot[] = [];
-    const visit = (module: Module, prefix: string, path: Set<Module>): void => {
-      if (path.has(module)) throw new Error(`${this.constructor.name}: the module tree contains a cycle at "${prefix}"`);
-      path.add(module);
-      for (const [field, value] of ownParameters(module)) {
-        out.push({ key: prefix + field, owner: module, field, kind: "parameter", value });
-      }
-      for (const [field, value] of ownBuffers(module, !options.includeNonPersistent)) {
-        out.push({ key: prefix + field, owner: module, field, kind: "buffer", value });
-      }
-      for (const [name, child] of ownChildren(module)) visit(child, `${prefix}${name}.`, path);
-      path.delete(module);
-    };
-    visit(this, "", new Set());
-    return out;
+    return collectTensorSlots(this, options);
   }
 
   // ---------------------------------------------------------------- modes and bulk operations
@@ -484,29 +321,7 @@ export abstract class Module {
     const raw = typeof options === "string" ? options : checkOptions(options, "to", ["dtype"]).dtype;
     const dtype = checkFloatDtype(raw, "to");
     if (dtype === undefined) throw new TypeError("to: dtype is required (\"float32\" or \"float64\")");
-    const converted = new Map<Tensor, Tensor>();
-    const convert = (t: Tensor, make: (t: Tensor) => Tensor): Tensor => {
-      if (!isFloatingDtype(t.dtype) || t.dtype === dtype) return t;
-      let out = converted.get(t);
-      if (out === undefined) {
-        out = make(t);
-        converted.set(t, out);
-      }
-      return out;
-    };
-    const changes: Array<[Module, string, Tensor]> = [];
-    noGrad(() => {
-      for (const slot of this.tensorSlots({ includeNonPersistent: true })) {
-        const next = convert(slot.value, (t) => {
-          if (slot.kind === "buffer") return t.to(dtype);
-          const p = new Parameter(t.to(dtype), t.requiresGrad);
-          if (t.grad !== null) p.grad = t.grad.detach().to(dtype);
-          return p;
-        });
-        if (next !== slot.value) changes.push([slot.owner, slot.field, next]);
-      }
-    });
-    for (const [owner, field, value] of changes) fieldsOf(owner)[field] = value;
+    convertFloatMembers(this, dtype);
     return this;
   }
 
@@ -566,55 +381,7 @@ export abstract class Module {
    * @example model.loadStateDict(load("model.safetensors"));
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options?: { strict?: boolean }): LoadStateDictResult {
-    const where = `loadStateDict`;
-    const { strict = true } = checkOptions(options, where, ["strict"]);
-    if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describe(strict)}`);
-    let entries: Map<string, unknown>;
-    if (stateDict instanceof Map) entries = stateDict as Map<string, unknown>;
-    else if (stateDict !== null && typeof stateDict === "object" && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) {
-      entries = new Map(Object.entries(stateDict));
-    } else {
-      throw new TypeError(`${where}: stateDict must be a plain object (or Map) of name -> Tensor, got ${describe(stateDict)}`);
-    }
-    for (const key of entries.keys()) {
-      if (typeof key === "string" && key.split(".").some(isForbiddenKey)) {
-        throw new TypeError(`${this.constructor.name}.${where}: forbidden key ${JSON.stringify(key)} in the state dict (__proto__, constructor and prototype are never member names; nothing was changed)`);
-      }
-    }
-    const slots = this.tensorSlots({ includeNonPersistent: false });
-    const expected = new Set(slots.map((s) => s.key));
-    const missingKeys: string[] = [];
-    const problems: string[] = [];
-    for (const slot of slots) {
-      if (!entries.has(slot.key)) {
-        missingKeys.push(slot.key);
-        continue;
-      }
-      const value = entries.get(slot.key);
-      if (!(value instanceof Tensor)) {
-        problems.push(`value for "${slot.key}" must be a Tensor, got ${describe(value)}`);
-      } else if (formatShape(value.shape) !== formatShape(slot.value.shape)) {
-        problems.push(
-          `size mismatch for "${slot.key}": copying a tensor with shape ${formatShape(value.shape)} from the state dict, the shape in the current model is ${formatShape(slot.value.shape)}`,
-        );
-      }
-    }
-    const unexpectedKeys = [...entries.keys()].filter((k) => !expected.has(k));
-    const messages: string[] = [];
-    if (strict && missingKeys.length > 0) messages.push(`missing key(s): ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
-    if (strict && unexpectedKeys.length > 0) messages.push(`unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
-    messages.push(...problems);
-    if (messages.length > 0) {
-      throw new Error(`${where}: error(s) in loading the state dict for ${this.constructor.name} (nothing was changed):\n  ${messages.join("\n  ")}`);
-    }
-    noGrad(() => {
-      for (const slot of slots) {
-        const value = entries.get(slot.key) as Tensor | undefined;
-        if (value === undefined) continue;
-        slot.value.copy_(value.dtype === slot.value.dtype ? value : value.to(slot.value.dtype));
-      }
-    });
-    return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
+    return loadStateDictInto(this, stateDict, options);
   }
 
   // ---------------------------------------------------------------- printing

@@ -3,7 +3,8 @@
  * @module
  */
 import type { Tensor } from "@tapegrad/core";
-import { Module, ownChildren } from "./module.js";
+import { Module } from "./module.js";
+import { ownChildren } from "./module-members.js";
 import { checkModule, listIndex } from "./module-list.js";
 import { describe } from "./util.js";
 

@@ -1,118 +1,39 @@
 /**
  * The `Optimizer` base class: parameter groups, lazy per-parameter state, `zeroGrad`, the hooked
- * `step` dispatch and state dicts, with PyTorch 2.8's semantics.
+ * `step` dispatch and state dicts, with PyTorch 2.8's semantics. The class coordinates; the work is
+ * in sibling files: group validation (`param-groups.ts`), hooks (`optimizer-hooks.ts`), step checks
+ * (`step-checks.ts`), state-dict packing and loading (`state-dict.ts`, `load-state-dict.ts`) and
+ * the printed form (`optimizer-format.ts`).
  * @module
  */
 
-import { Tensor, enableGrad, isDual, noGrad, setGradEnabled } from "@tapegrad/core";
-import { checkStateTree, rebindingInPlace, setOwnField } from "@tapegrad/core/internal";
-import { HookRegistry, type HookOptions, type RemovableHandle } from "./hooks.js";
-import {
-  type OptimizerStateDict,
-  castStateValue,
-  checkStateShapes,
-  deepCopy,
-  describeValue,
-  isPlainObject,
-  packStateDict,
-  parseStateDict,
-} from "./state-dict.js";
+import { type Tensor, enableGrad, noGrad, setGradEnabled } from "@tapegrad/core";
+import { checkStateTree, rebindingInPlace } from "@tapegrad/core/internal";
+import type { HookOptions, RemovableHandle } from "./hooks.js";
+import { loadedGroupsAndState } from "./load-state-dict.js";
 import { checkOptionKeys } from "./optimizer-checks.js";
+import { formatOptimizer } from "./optimizer-format.js";
+import {
+  OptimizerHooks,
+  type LoadStateDictPostHook,
+  type LoadStateDictPreHook,
+  type StateDictPostHook,
+  type StateDictPreHook,
+  type StepKwargs,
+  type StepPostHook,
+  type StepPreHook,
+} from "./optimizer-hooks.js";
+import { type GroupInput, type ParamGroup, type ParamsInput, groupInputs, prepareGroup } from "./param-groups.js";
+import { type OptimizerStateDict, describeValue, isPlainObject, packStateDict, parseStateDict } from "./state-dict.js";
+import { checkGroups, checkNoLeafUpdate, resolveClosure } from "./step-checks.js";
 
 export type { OptimizerStateDict } from "./state-dict.js";
-
-/**
- * Sentinel default meaning "every parameter group must give this hyperparameter" (PyTorch's
- * `torch.optim.optimizer.required`).
- * @example super(params, { lr: required, momentum: 0 });
- */
-export const required: unique symbol = Symbol("required");
-
-/**
- * One parameter group: the tensors it optimizes and its hyperparameters.
- *
- * Groups are plain, mutable objects: users and lr schedulers assign `group.lr` directly.
- */
-export interface ParamGroup {
-  /** The tensors this group optimizes. */
-  params: Tensor[];
-  /** Learning rate (a number, or a 0-dim tensor for differentiable hyperparameters). */
-  lr: number | Tensor;
-  /** Parameter names, present when the group was built from `[name, tensor]` pairs. */
-  paramNames?: string[];
-  /** The lr when the first lr scheduler was created (set by schedulers). */
-  initialLr?: number | Tensor;
-  [hyperparameter: string]: unknown;
-}
-
-/**
- * A parameter group as given to the constructor or {@link Optimizer.addParamGroup}: `params` is a
- * tensor, or an iterable of tensors or of `[name, tensor]` pairs (not a Set); any other key is a
- * hyperparameter that overrides the optimizer's default.
- */
-export interface GroupInput {
-  params: Tensor | Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
-  [hyperparameter: string]: unknown;
-}
-
-/** What an optimizer constructor accepts: tensors, `[name, tensor]` pairs (from `namedParameters()`), or group objects. */
-export type ParamsInput = Iterable<Tensor> | Iterable<readonly [string, Tensor]> | Iterable<GroupInput>;
-
-/** Keyword arguments of a `step` call as step hooks see them: `{}`, or `{ closure }` when a pre-hook passes it that way. */
-export type StepKwargs = Record<string, unknown>;
-
-/**
- * A step pre-hook: `(optimizer, args, kwargs) => undefined | [newArgs, newKwargs]`.
- *
- * `args` are `step`'s positional arguments WITHOUT the optimizer (`[]` or `[closure]`; PyTorch's
- * args tuple starts with the optimizer itself, which TypeScript passes as the first hook argument
- * instead). Returning a pair replaces the arguments `step` runs with and the post-hooks see.
- */
-export type StepPreHook<O = Optimizer> = (optimizer: O, args: unknown[], kwargs: StepKwargs) => void | [unknown[], StepKwargs];
-/** A step post-hook: `(optimizer, args, kwargs) => void`, called with the (possibly replaced) arguments. */
-export type StepPostHook<O = Optimizer> = (optimizer: O, args: unknown[], kwargs: StepKwargs) => void;
-/** Called with the optimizer at the start of `stateDict()`. */
-export type StateDictPreHook<O = Optimizer> = (optimizer: O) => void;
-/** Called with the optimizer and the packed state dict; returning an object replaces it. */
-export type StateDictPostHook<O = Optimizer> = (optimizer: O, stateDict: OptimizerStateDict) => void | OptimizerStateDict;
-/** Called with the optimizer and a shallow copy of the dict passed to `loadStateDict`; returning an object replaces it. */
-export type LoadStateDictPreHook<O = Optimizer> = (optimizer: O, stateDict: OptimizerStateDict) => void | OptimizerStateDict;
-/** Called with the optimizer after a successful `loadStateDict`. */
-export type LoadStateDictPostHook<O = Optimizer> = (optimizer: O) => void;
-
-const globalStepPreHooks = new HookRegistry<StepPreHook>("registerOptimizerStepPreHook");
-const globalStepPostHooks = new HookRegistry<StepPostHook>("registerOptimizerStepPostHook");
-
-/**
- * Register a step pre-hook for every optimizer of every class (PyTorch's
- * `register_optimizer_step_pre_hook`). Global pre-hooks run before the instance's pre-hooks.
- * @returns a handle whose `remove()` unregisters the hook (idempotent).
- * @example
- * const h = registerOptimizerStepPreHook((opt) => console.log("step of", opt.constructor.name));
- * h.remove();
- */
-export function registerOptimizerStepPreHook(hook: StepPreHook, options?: HookOptions): RemovableHandle {
-  return globalStepPreHooks.add(hook, options);
-}
-
-/**
- * Register a step post-hook for every optimizer of every class (PyTorch's
- * `register_optimizer_step_post_hook`). Global post-hooks run after the instance's post-hooks.
- * @returns a handle whose `remove()` unregisters the hook (idempotent).
- */
-export function registerOptimizerStepPostHook(hook: StepPostHook, options?: HookOptions): RemovableHandle {
-  return globalStepPostHooks.add(hook, options);
-}
-
-function formatHyperparameter(value: unknown): string {
-  if (value instanceof Tensor) return value.toString();
-  if (Array.isArray(value)) return `[${value.map(formatHyperparameter).join(", ")}]`;
-  if (typeof value === "string") return value;
-  if (isPlainObject(value)) {
-    return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatHyperparameter(v)}`).join(", ")}}`;
-  }
-  return String(value);
-}
+export { required, type ParamGroup, type GroupInput, type ParamsInput } from "./param-groups.js";
+export {
+  registerOptimizerStepPreHook, registerOptimizerStepPostHook,
+  type StepKwargs, type StepPreHook, type StepPostHook, type StateDictPreHook, type StateDictPostHook,
+  type LoadStateDictPreHook, type LoadStateDictPostHook,
+} from "./optimizer-hooks.js";
 
 /**
  * Base class of all optimizers (PyTorch 2.8's `torch.optim.Optimizer`).
@@ -159,15 +80,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   state: Map<Tensor, Record<string, unknown>>;
 
   #stepCount = 0;
-  // Hooks are stored with the optimizer parameter typed `never` so that the field types do not
-  // depend on `this` or G (which would make ASGD not assignable to Optimizer); they are always
-  // called with `this`, which is what the public registration signatures promise.
-  readonly #stepPreHooks = new HookRegistry<StepPreHook<never>>("registerStepPreHook");
-  readonly #stepPostHooks = new HookRegistry<StepPostHook<never>>("registerStepPostHook");
-  readonly #stateDictPreHooks = new HookRegistry<StateDictPreHook<never>>("registerStateDictPreHook");
-  readonly #stateDictPostHooks = new HookRegistry<StateDictPostHook<never>>("registerStateDictPostHook");
-  readonly #loadStateDictPreHooks = new HookRegistry<LoadStateDictPreHook<never>>("registerLoadStateDictPreHook");
-  readonly #loadStateDictPostHooks = new HookRegistry<LoadStateDictPostHook<never>>("registerLoadStateDictPostHook");
+  readonly #hooks = new OptimizerHooks();
 
   /**
    * Build the parameter groups from `params` and fill `defaults` into each.
@@ -190,24 +103,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     this.defaults = { ...defaults };
     this.paramGroups = [];
     this.state = new Map();
-    if (params instanceof Tensor) {
-      throw new TypeError(
-        `${where}: params argument given to the optimizer should be an iterable of Tensors or param groups, but got a single Tensor (wrap it in an array)`,
-      );
-    }
-    if (params instanceof Set) {
-      throw new TypeError(
-        `${where}: optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use an array instead of a Set`,
-      );
-    }
-    if (!isIterable(params)) {
-      throw new TypeError(`${where}: params must be an iterable of Tensors, [name, Tensor] pairs or param groups, got ${describeValue(params)}`);
-    }
-    const items: unknown[] = Array.from(params as Iterable<unknown>);
-    if (items.length === 0) throw new Error(`${where}: optimizer got an empty parameter list`);
-    const groups = isPlainObject(items[0]) ? items : [{ params: items }];
+    const groups = groupInputs(params, where);
     groups.forEach((group, gi) => {
-      this.paramGroups.push(this.#prepareGroup(group, gi, where));
+      this.paramGroups.push(this.#prepareGroup(group, `${where}: param group ${gi}`));
     });
   }
 
@@ -262,7 +160,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    */
   addParamGroup(group: GroupInput): void {
     const where = `${this.constructor.name}.addParamGroup`;
-    this.paramGroups.push(this.#prepareGroup(group, this.paramGroups.length, where));
+    this.paramGroups.push(this.#prepareGroup(group, `${where}: param group ${this.paramGroups.length}`));
   }
 
   /**
@@ -319,22 +217,12 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     const name = this.constructor.name;
     let args: unknown[] = closure === undefined ? [] : [closure];
     let kwargs: StepKwargs = {};
-    const preHooks: Array<StepPreHook<never>> = [...globalStepPreHooks.snapshot(), ...this.#stepPreHooks.snapshot()];
-    for (const hook of preHooks) {
-      const result: unknown = hook(this as never, args, kwargs);
-      if (result === undefined) continue;
-      if (!Array.isArray(result) || result.length !== 2 || !Array.isArray(result[0]) || !isPlainObject(result[1])) {
-        throw new Error(
-          `${name}.step: a step pre-hook must return undefined or a pair [args (array), kwargs (object)], but got ${describeValue(result)}`,
-        );
-      }
-      [args, kwargs] = result as [unknown[], StepKwargs];
-    }
+    [args, kwargs] = this.#hooks.runStepPre(this, args, kwargs, name);
     const fn = resolveClosure(args, kwargs, name);
     const loss = setGradEnabled(this.defaults.differentiable === true, () => {
       const out = fn === undefined ? undefined : enableGrad(fn);
-      this.#checkGroups(name);
-      if (this.defaults.differentiable === true) this.#checkNoLeafUpdate(name);
+      checkGroups(this.paramGroups, this.defaults, name);
+      if (this.defaults.differentiable === true) checkNoLeafUpdate(this.paramGroups, name);
       // A differentiable step rebinds each updated param and state tensor to a new storage, so a
       // graph that saved the old value (a model's forward saved a weight) stays valid.
       if (this.defaults.differentiable === true) rebindingInPlace(() => this.updateGroups());
@@ -342,56 +230,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       return out;
     });
     this.#stepCount++;
-    const postHooks: Array<StepPostHook<never>> = [...this.#stepPostHooks.snapshot(), ...globalStepPostHooks.snapshot()];
-    for (const hook of postHooks) {
-      hook(this as never, args, kwargs);
-    }
+    this.#hooks.runStepPost(this, args, kwargs);
     return loss;
-  }
-
-  /**
-   * Groups are plain objects that users edit (`group.lr = NaN`), and no hyperparameter of any
-   * optimizer is valid as NaN: refuse one before any parameter changes, instead of silently filling
-   * the parameters with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.) Keys that
-   * are not hyperparameters of this optimizer (extra keys users or old checkpoints add) are ignored
-   * by every update, so they are not checked.
-   */
-  #checkGroups(name: string): void {
-    this.paramGroups.forEach((group, gi) => {
-      for (const key of Object.keys(this.defaults)) {
-        const value = group[key];
-        const values = Array.isArray(value) && key !== "params" ? value : [value];
-        if (values.some((v) => (typeof v === "number" && Number.isNaN(v)) || (v instanceof Tensor && v.numel() === 1 && Number.isNaN(v.item())))) {
-          throw new RangeError(`${name}.step: param group ${gi}: ${key} is NaN (${formatHyperparameter(value)}); set a valid value before stepping`);
-        }
-        // A step rebinds or overwrites the params: their reverse-mode history survives, a tangent would not.
-        if (key !== "params" && values.some((v) => v instanceof Tensor && isDual(v))) {
-          throw new Error(
-            `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode); an optimizer class does not carry tangents. ` +
-              `Use its pure update with unrollSteps(..., { mode: "forward" })`,
-          );
-        }
-      }
-    });
-  }
-
-  /**
-   * A differentiable step writes into the params on the tape, which a leaf that requires grad (or a
-   * view of one) cannot take: fail before any state changes, saying what to do instead.
-   */
-  #checkNoLeafUpdate(name: string): void {
-    this.paramGroups.forEach((group, gi) => {
-      group.params.forEach((p, i) => {
-        if (p.grad === null) return;
-        const base = p.base ?? p;
-        if (base.isLeaf && base.requiresGrad) {
-          throw new Error(
-            `${name}.step: param group ${gi}, params[${i}] is a leaf tensor that requires grad; differentiable: true records the ` +
-              `update on the tape and cannot overwrite a leaf in place. Optimize non-leaf clones (p.clone()) or use differentiable: false`,
-          );
-        }
-      });
-    });
   }
 
   /**
@@ -408,17 +248,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    */
   stateDict(): OptimizerStateDict {
     const where = `${this.constructor.name}.stateDict`;
-    for (const hook of this.#stateDictPreHooks.snapshot()) hook(this as never);
-    let sd = packStateDict(this.paramGroups, this.state, where);
-    for (const hook of this.#stateDictPostHooks.snapshot()) {
-      const result: unknown = hook(this as never, sd);
-      if (result === undefined) continue;
-      if (!isPlainObject(result)) {
-        throw new TypeError(`${where}: a state-dict post-hook must return undefined or a state dict object, got ${describeValue(result)}`);
-      }
-      sd = result as unknown as OptimizerStateDict;
-    }
-    return sd;
+    this.#hooks.runStateDictPre(this);
+    const sd = packStateDict(this.paramGroups, this.state, where);
+    return this.#hooks.runStateDictPost(this, sd, where);
   }
 
   /**
@@ -443,50 +275,16 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       throw new TypeError(`${where}: the state dict must be an object with "state" and "paramGroups", got ${describeValue(stateDict)}`);
     }
     checkStateTree(stateDict, where);
-    let sd: unknown = { ...stateDict };
-    let replaced = false;
-    for (const hook of this.#loadStateDictPreHooks.snapshot()) {
-      const result: unknown = hook(this as never, sd as OptimizerStateDict);
-      if (result !== undefined) {
-        sd = result;
-        replaced = true;
-      }
-    }
-    if (replaced) checkStateTree(sd, where);
-    const current = this.paramGroups;
-    const parsed = parseStateDict(sd, current.map((g) => g.params.length), where);
-
-    const newGroups = parsed.groups.map((saved, gi) => {
-      const cur = current[gi]!;
-      const group: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(saved)) {
-        setOwnField(group, key, key === "params" ? cur.params : deepCopy(value));
-      }
-      if (cur.paramNames !== undefined && (!Object.hasOwn(saved, "paramNames") || saved.paramNames === undefined)) {
-        group.paramNames = cur.paramNames;
-      }
-      this.#fillDefaults(group, `${where}: stateDict.paramGroups[${gi}]`);
-      const typed = group as G;
-      this.validateGroup(typed);
-      return typed;
-    });
-
-    const newState = new Map<Tensor, Record<string, unknown>>();
-    for (const [id, entry] of parsed.state) {
-      const [gi, i] = parsed.positions.get(id)!;
-      const param = current[gi]!.params[i]!;
-      checkStateShapes(param, id, entry, where);
-      const copy = castStateValue(param, entry) as Record<string, unknown>;
-      const loaded = this.loadParamState(param, copy, newGroups[gi]!);
-      if (!isPlainObject(loaded)) {
-        throw new TypeError(`${where}: loadParamState must return a state object for parameter ${id}, got ${describeValue(loaded)}`);
-      }
-      newState.set(param, loaded);
-    }
-
-    this.paramGroups = newGroups;
-    this.state = newState;
-    for (const hook of this.#loadStateDictPostHooks.snapshot()) hook(this as never);
+    const sd = this.#hooks.runLoadStateDictPre(this, stateDict, where);
+    const parsed = parseStateDict(sd, this.paramGroups.map((g) => g.params.length), where);
+    const loaded = loadedGroupsAndState(parsed, this.paramGroups, {
+      defaults: this.defaults,
+      validateGroup: (group) => this.validateGroup(group),
+      loadParamState: (param, saved, group) => this.loadParamState(param, saved, group),
+    }, where);
+    this.paramGroups = loaded.groups;
+    this.state = loaded.state;
+    this.#hooks.runLoadStateDictPost(this);
   }
 
   /**
@@ -496,7 +294,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @example opt.registerStepPreHook((opt, args) => { console.log(opt.stepCount, args.length); });
    */
   registerStepPreHook(hook: StepPreHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#stepPreHooks.add(hook, options);
+    return this.#hooks.stepPre.add(hook, options);
   }
 
   /**
@@ -504,7 +302,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns a handle whose `remove()` unregisters the hook (idempotent).
    */
   registerStepPostHook(hook: StepPostHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#stepPostHooks.add(hook, options);
+    return this.#hooks.stepPost.add(hook, options);
   }
 
   /**
@@ -512,7 +310,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns a handle whose `remove()` unregisters the hook (idempotent).
    */
   registerStateDictPreHook(hook: StateDictPreHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#stateDictPreHooks.add(hook, options);
+    return this.#hooks.stateDictPre.add(hook, options);
   }
 
   /**
@@ -521,7 +319,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns a handle whose `remove()` unregisters the hook (idempotent).
    */
   registerStateDictPostHook(hook: StateDictPostHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#stateDictPostHooks.add(hook, options);
+    return this.#hooks.stateDictPost.add(hook, options);
   }
 
   /**
@@ -530,7 +328,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns a handle whose `remove()` unregisters the hook (idempotent).
    */
   registerLoadStateDictPreHook(hook: LoadStateDictPreHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#loadStateDictPreHooks.add(hook, options);
+    return this.#hooks.loadStateDictPre.add(hook, options);
   }
 
   /**
@@ -538,7 +336,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @returns a handle whose `remove()` unregisters the hook (idempotent).
    */
   registerLoadStateDictPostHook(hook: LoadStateDictPostHook<this>, options?: HookOptions): RemovableHandle {
-    return this.#loadStateDictPostHooks.add(hook, options);
+    return this.#hooks.loadStateDictPost.add(hook, options);
   }
 
   /**
@@ -547,155 +345,13 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * the JavaScript way (`true`, `undefined`, not `True`, `None`).
    */
   toString(): string {
-    let out = `${this.constructor.name} (`;
-    this.paramGroups.forEach((group, i) => {
-      out += `\nParameter Group ${i}\n`;
-      for (const key of Object.keys(group).filter((k) => k !== "params").sort()) {
-        out += `    ${key}: ${formatHyperparameter(group[key])}\n`;
-      }
-    });
-    return `${out})`;
+    return formatOptimizer(this.constructor.name, this.paramGroups);
   }
 
-  // Validate a group input completely and return the new group object; changes nothing.
-  #prepareGroup(input: unknown, gi: number, where: string): G {
-    const at = `${where}: param group ${gi}`;
-    if (!isPlainObject(input)) {
-      throw new TypeError(`${at} must be an object with a "params" key, got ${describeValue(input)}`);
-    }
-    // Own keys only, checked before anything is copied: a JSON group's "__proto__" must not become
-    // the group's prototype (its hyperparameters would be used by step() but missing from stateDict()).
-    checkStateTree({ ...input, params: undefined }, at, "the param group");
-    if (!Object.hasOwn(input, "params") || input.params === undefined) {
-      throw new Error(`${at} has no "params"`);
-    }
-    const raw = input.params;
-    let items: unknown[];
-    if (raw instanceof Tensor) {
-      items = [raw];
-    } else if (raw instanceof Set) {
-      throw new TypeError(
-        `${at}: optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use an array instead of a Set`,
-      );
-    } else if (isIterable(raw)) {
-      items = Array.from(raw as Iterable<unknown>);
-    } else {
-      throw new TypeError(`${at}: "params" must be a Tensor or an iterable of Tensors or [name, Tensor] pairs, got ${describeValue(raw)}`);
-    }
-
-    const params: Tensor[] = [];
-    const names: Array<string | undefined> = [];
-    items.forEach((item, i) => {
-      if (Array.isArray(item)) {
-        if (item.length !== 2 || typeof item[0] !== "string" || !(item[1] instanceof Tensor)) {
-          throw new TypeError(`${at}: params[${i}] must be a Tensor or a [name, Tensor] pair, got ${describeValue(item)}`);
-        }
-        names.push(item[0]);
-        params.push(item[1]);
-      } else if (item instanceof Tensor) {
-        names.push(undefined);
-        params.push(item);
-      } else {
-        throw new TypeError(`${at}: optimizer can only optimize Tensors, but params[${i}] is ${describeValue(item)}`);
-      }
-    });
-    const named = names.filter((n) => n !== undefined).length;
-    if (named > 0 && named < names.length) {
-      const missing = names.findIndex((n) => n === undefined);
-      throw new Error(`${at}: all optimizer params should be with/without names, but params[${missing}] has no name`);
-    }
-
-    const differentiable = this.defaults.differentiable === true;
-    const firstIndex = new Map<Tensor, number>();
-    params.forEach((p, i) => {
-      if (!differentiable && !(p.isLeaf || p.retainsGrad)) {
-        throw new Error(`${at}: can't optimize a non-leaf Tensor (params[${i}], produced by ${p.gradFn?.name ?? "an op"}); detach it or use differentiable: true`);
-      }
-      const first = firstIndex.get(p);
-      if (first !== undefined) {
-        throw new Error(`${at}: the same parameter appears twice in the group (params[${first}] and params[${i}])`);
-      }
-      firstIndex.set(p, i);
-    });
-
-    const group: Record<string, unknown> = { params };
-    for (const [key, value] of Object.entries(input)) {
-      if (key !== "params") setOwnField(group, key, value);
-    }
-    if (named > 0) {
-      group.paramNames = names as string[];
-    } else if (group.paramNames !== undefined) {
-      const given = group.paramNames;
-      if (!Array.isArray(given) || given.length !== params.length || given.some((n) => typeof n !== "string")) {
-        throw new TypeError(`${at}: paramNames must be an array of ${params.length} strings, got ${describeValue(given)}`);
-      }
-      group.paramNames = [...(given as string[])];
-    } else {
-      delete group.paramNames;
-    }
-    this.#fillDefaults(group, at);
-
-    const hasNames = Object.hasOwn(group, "paramNames");
-    this.paramGroups.forEach((existing, ei) => {
-      if ((Object.hasOwn(existing, "paramNames") && existing.paramNames !== undefined) !== hasNames) {
-        throw new Error(
-          `${at}: all optimizer param groups should be with/without names. cannot add param group ${hasNames ? "with" : "without"} names to the optimizer (group ${ei} is ${hasNames ? "without" : "with"} names)`,
-        );
-      }
-    });
-    const groupOf = new Map<Tensor, number>();
-    this.paramGroups.forEach((existing, ei) => {
-      for (const p of existing.params) if (!groupOf.has(p)) groupOf.set(p, ei);
-    });
-    params.forEach((p, i) => {
-      const ei = groupOf.get(p);
-      if (ei !== undefined) {
-        throw new Error(`${at}: some parameters appear in more than one parameter group (params[${i}] is already in group ${ei})`);
-      }
-    });
-
-    const typed = group as G;
+  // Validate a group input completely (the subclass's check last) and return the new group object; changes nothing.
+  #prepareGroup(input: unknown, at: string): G {
+    const typed = prepareGroup(input, at, this.defaults, this.paramGroups) as G;
     this.validateGroup(typed);
     return typed;
   }
-
-  // Fill missing (or undefined) hyperparameters from the defaults, in defaults order.
-  #fillDefaults(group: Record<string, unknown>, at: string): void {
-    for (const [key, fallback] of Object.entries(this.defaults)) {
-      const present = Object.hasOwn(group, key) && group[key] !== undefined && group[key] !== required;
-      if (present) continue;
-      if (fallback === required) {
-        throw new Error(`${at} didn't specify a value of required optimization parameter ${key}`);
-      }
-      setOwnField(group, key, fallback);
-    }
-  }
-}
-
-function isIterable(x: unknown): boolean {
-  return (
-    x !== null &&
-    x !== undefined &&
-    typeof x !== "string" &&
-    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
-  );
-}
-
-// The closure after pre-hooks: at most one positional argument, or a `closure` keyword.
-function resolveClosure(args: unknown[], kwargs: StepKwargs, name: string): (() => Tensor | number) | undefined {
-  if (args.length > 1) {
-    throw new TypeError(`${name}.step: takes at most 1 argument (closure) but ${args.length} were given`);
-  }
-  for (const key of Object.keys(kwargs)) {
-    if (key !== "closure") throw new TypeError(`${name}.step: got an unexpected keyword argument "${key}"`);
-  }
-  if (args.length === 1 && "closure" in kwargs) {
-    throw new TypeError(`${name}.step: got multiple values for argument "closure"`);
-  }
-  const fn = args.length === 1 ? args[0] : kwargs.closure;
-  if (fn === undefined || fn === null) return undefined;
-  if (typeof fn !== "function") {
-    throw new TypeError(`${name}.step: closure must be a function, got ${describeValue(fn)}`);
-  }
-  return fn as () => Tensor | number;
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import { describe } from "../describe.js";
-import { Tensor, defaultGradient } from "../tensor.js";
+import { Tensor } from "../tensor.js";
+import { defaultGradient } from "./backward.js";
 import { runBackward } from "./engine.js";
 import { detachKeepingTangent } from "./tangents.js";
 
