@@ -133,8 +133,9 @@ describe("float32 products are bit for bit (bias +) the products summed in k ord
 
   test("for narrow products (computed transposed), SIMD-packed operands of every layout, with and without bias", () => {
     // N of 1 to 12 against many rows: C^T is computed; 37 and 70 leave k remainders of the 4-k packing steps.
-    // 10, 6 and 2 rows leave partial row blocks across runs of whole panels, two K-blocks (300, 270) reload C.
-    for (const [M, K, N] of [[256, 40, 10], [9, 37, 3], [13, 70, 12], [5, 300, 17], [40, 9, 1], [64, 33, 64], [10, 300, 40], [6, 270, 20], [2, 10, 70]] as const) {
+    // 10, 6 and 2 rows leave partial row blocks across runs of whole panels, two K-blocks (300, 270) reload C;
+    // 37 rows of a transposed A: two groups of 16 rows packed 64 bytes per k, then 5 rows packed by blocks.
+    for (const [M, K, N] of [[256, 40, 10], [9, 37, 3], [13, 70, 12], [5, 300, 17], [40, 9, 1], [64, 33, 64], [10, 300, 40], [6, 270, 20], [2, 10, 70], [37, 300, 20]] as const) {
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           const aData = f32([ta ? K : M, ta ? M : K]);

@@ -11,8 +11,8 @@
 ;; Layout of the algorithm (GotoBLAS/BLIS style, simplified):
 ;;   - op(B) is cut in blocks of KC rows x NC columns, each packed into panels of 32 bytes per k:
 ;;     8 float32 or 4 float64 columns (two v128 loads per k);
-;;   - 4 rows of op(A) over the K-block are packed once per row block (4 values per k), and the
-;;     micro-kernel broadcasts one value per row (load32_splat / load64_splat) from that panel;
+;;   - op(A) is packed over the K-block 16 rows at a time, as 4 blocks of 4 rows (4 values per k),
+;;     and the micro-kernel broadcasts one value per row (load32_splat / load64_splat) from a block;
 ;;   - a 4 x 8 (float32) or 4 x 4 (float64) micro-kernel keeps its sums in 8 v128 locals
 ;;     (registers) over the whole K-block; the first K-block starts from zero or from the bias,
 ;;     later ones from C.
@@ -32,10 +32,10 @@
   (global $NC i32 (i32.const 256))
 
   ;; Bytes of scratch `work` must hold for elements of 2^sh bytes: a 4 x 32-byte tile, one packed
-  ;; block of op(B) and one packed 4 x KC panel of op(A).
+  ;; block of op(B) and 16 packed rows of op(A) over KC values of k.
   (func $workBytes (param $sh i32) (result i32)
     (i32.add (i32.const 128)
-      (i32.shl (i32.add (i32.mul (global.get $KC) (global.get $NC)) (i32.mul (global.get $KC) (i32.const 4))) (local.get $sh))))
+      (i32.shl (i32.add (i32.mul (global.get $KC) (global.get $NC)) (i32.mul (global.get $KC) (i32.const 16))) (local.get $sh))))
   (func (export "sgemmWorkBytes") (result i32) (call $workBytes (i32.const 2)))
   (func (export "dgemmWorkBytes") (result i32) (call $workBytes (i32.const 3)))
 
@@ -510,6 +510,22 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
+  ;; Pack 16 adjacent float32 rows of op(A) (row i at byte src + 4i, advancing ks bytes per k) over kc
+  ;; values of k as 4 blocks of 4 rows, block r at dst + r*aBytes (see $packA): 64 bytes per k.
+  (func $packRows16 (param $src i32) (param $ks i32) (param $kc i32) (param $dst i32) (param $aBytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 4))))
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (v128.load (local.get $src)))
+        (v128.store (i32.add (local.get $dst) (local.get $aBytes)) (v128.load offset=16 (local.get $src)))
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $aBytes) (i32.const 1))) (v128.load offset=32 (local.get $src)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $aBytes) (i32.const 3))) (v128.load offset=48 (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (local.get $ks)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $k))))
+
   ;; Pack rows i0 .. i0+4 of op(A), op(A)[i, k] at byte a + i*rs + k*ks, over k0 .. k0+kc into dst
   ;; (see $packA). Rows past M repeat the last row: their sums are computed and dropped.
   (func $packRows (param $a i32) (param $rs i32) (param $ks i32) (param $i0 i32) (param $M i32) (param $k0 i32) (param $kc i32)
@@ -562,7 +578,7 @@
         (param $bias i32) (param $acc i32) (param $work i32) (param $sh i32)
     (local $rs i32) (local $ks i32) (local $ldcBytes i32) (local $tile i32) (local $pack i32)
     (local $j0 i32) (local $nc i32) (local $k0 i32) (local $kc i32) (local $init i32)
-    (local $i0 i32) (local $mr i32) (local $packA i32)
+    (local $i0 i32) (local $i1 i32) (local $i i32) (local $mr i32) (local $packA i32) (local $aBytes i32)
     (if (i32.or (i32.le_s (local.get $M) (i32.const 0)) (i32.le_s (local.get $N) (i32.const 0))) (then (return)))
     ;; Byte strides of op(A) between rows (rs) and along k (ks).
     (if (local.get $transA)
@@ -572,6 +588,8 @@
     (local.set $tile (local.get $work))
     (local.set $pack (i32.add (local.get $work) (i32.const 128)))
     (local.set $packA (i32.add (local.get $pack) (i32.shl (i32.mul (global.get $KC) (global.get $NC)) (local.get $sh))))
+    ;; Bytes of one packed block of 4 rows of op(A): 4 elements per k.
+    (local.set $aBytes (i32.shl (global.get $KC) (i32.add (local.get $sh) (i32.const 2))))
     (local.set $j0 (i32.const 0))
     (block $jdone
       (loop $jblocks
@@ -593,15 +611,35 @@
           (block $idone
             (loop $iblocks
               (br_if $idone (i32.ge_s (local.get $i0) (local.get $M)))
-              (local.set $mr (i32.sub (local.get $M) (local.get $i0)))
-              (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
-              (call $packRows (local.get $a) (local.get $rs) (local.get $ks) (local.get $i0) (local.get $M) (local.get $k0) (local.get $kc)
-                              (local.get $packA) (local.get $sh))
-              (call $panelRow (local.get $packA) (local.get $pack) (local.get $kc)
-                              (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $ldc)) (local.get $j0)) (local.get $sh)))
-                              (local.get $ldcBytes) (local.get $init) (i32.add (local.get $bias) (i32.shl (local.get $j0) (local.get $sh)))
-                              (local.get $mr) (local.get $nc) (local.get $tile) (local.get $sh))
-              (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+              ;; Up to 16 rows (4 blocks of 4) at a time: their rows of op(A) are packed first.
+              (local.set $i1 (i32.add (local.get $i0) (i32.const 16)))
+              (if (i32.gt_s (local.get $i1) (local.get $M)) (then (local.set $i1 (local.get $M))))
+              (if (i32.and (i32.eq (local.get $rs) (i32.const 4)) (i32.eq (i32.sub (local.get $i1) (local.get $i0)) (i32.const 16)))
+                (then
+                  ;; 16 adjacent float32 rows (op(A) = A^T): one 64-byte line per k, read once (with
+                  ;; row strides of 2^n bytes, packing 4 rows at a time read each line 4 times from L2).
+                  (call $packRows16 (i32.add (local.get $a) (i32.add (i32.shl (local.get $i0) (i32.const 2)) (i32.mul (local.get $k0) (local.get $ks))))
+                                    (local.get $ks) (local.get $kc) (local.get $packA) (local.get $aBytes)))
+                (else
+                  (local.set $i (local.get $i0))
+                  (loop $packs
+                    (call $packRows (local.get $a) (local.get $rs) (local.get $ks) (local.get $i) (local.get $M) (local.get $k0) (local.get $kc)
+                                    (i32.add (local.get $packA) (i32.mul (i32.shr_u (i32.sub (local.get $i) (local.get $i0)) (i32.const 2)) (local.get $aBytes)))
+                                    (local.get $sh))
+                    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                    (br_if $packs (i32.lt_s (local.get $i) (local.get $i1))))))
+              (local.set $i (local.get $i0))
+              (loop $blocks
+                (local.set $mr (i32.sub (local.get $M) (local.get $i)))
+                (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
+                (call $panelRow (i32.add (local.get $packA) (i32.mul (i32.shr_u (i32.sub (local.get $i) (local.get $i0)) (i32.const 2)) (local.get $aBytes)))
+                                (local.get $pack) (local.get $kc)
+                                (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j0)) (local.get $sh)))
+                                (local.get $ldcBytes) (local.get $init) (i32.add (local.get $bias) (i32.shl (local.get $j0) (local.get $sh)))
+                                (local.get $mr) (local.get $nc) (local.get $tile) (local.get $sh))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br_if $blocks (i32.lt_s (local.get $i) (local.get $i1))))
+              (local.set $i0 (local.get $i1))
               (br $iblocks)))
           (local.set $k0 (i32.add (local.get $k0) (global.get $KC)))
           (br_if $kblocks (i32.lt_s (local.get $k0) (local.get $K))))
