@@ -3,6 +3,7 @@
  * @module
  */
 import { describe } from "./describe.js";
+import { takeRecycled } from "./recycled-arrays.js";
 
 /** The element types a tensor can hold. `bool` is stored as one byte per element. */
 export type DType = "float32" | "float64" | "int32" | "bool";
@@ -49,8 +50,10 @@ export function isFloatingDtype(dtype: DType): dtype is "float32" | "float64" {
   return dtype === "float32" || dtype === "float64";
 }
 
-/** Allocate a zero-filled typed array for `length` elements of `dtype`. */
+/** Allocate a zero-filled typed array for `length` elements of `dtype` (a recycled one when one fits). */
 export function allocate(dtype: DType, length: number): TypedArray {
+  const reused = takeRecycled(dtype, length);
+  if (reused !== null) return reused;
   switch (dtype) {
     case "float32":
       return new Float32Array(length);

@@ -8,6 +8,7 @@
 import { describe } from "../describe.js";
 import { isFloatingDtype } from "../dtype.js";
 import { cast } from "../ops/unary.js";
+import { recycleArray } from "../recycled-arrays.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { anomaly, checkBackwardResult } from "./anomaly-mode.js";
@@ -181,7 +182,16 @@ function addInto(node: Node, grad: Tensor, owned: Set<Tensor> | null, isOwned: b
  * products' and linear's: products and sums), or at most a view of their incoming gradient, which
  * {@link ownsOutput} rules out. Their gradients can become a leaf's `.grad` without a copy.
  */
-const FRESH_OUTPUT_RULES: ReadonlySet<string> = new Set(["AddmmBackward", "MmBackward", "BmmBackward"]);
+const FRESH_OUTPUT_RULES: ReadonlySet<string> = new Set(["AddmmBackward", "MmBackward", "BmmBackward", "ReluBackward"]);
+
+/**
+ * Whether no gradient a rule returned lies on `storage` (the rule read its incoming gradient and
+ * did not pass it on, or a view of it).
+ */
+function noneOn(grads: ReadonlyArray<Tensor | null | undefined>, storage: Tensor["storage"]): boolean {
+  for (let j = 0; j < grads.length; j++) if (grads[j] !== null && grads[j] !== undefined && grads[j]!.storage === storage) return false;
+  return true;
+}
 
 /**
  * Whether output `i` of a {@link FRESH_OUTPUT_RULES} rule is a tensor nothing else holds: a dense
@@ -298,6 +308,9 @@ function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOpt
       } else if (useful === null || next.some((n) => n !== null && useful.has(n))) {
         const grads = node.apply(grad);
         const fresh = owned !== null && FRESH_OUTPUT_RULES.has(node.name);
+        // These rules keep nothing of the gradient they read: once it is consumed, and unless
+        // grad() returns it or a result lies on it, its array can hold the next result.
+        if (mine && fresh && !(options.captureNodes !== null && targets.has(node)) && noneOn(grads, grad.storage)) recycleArray(grad.storage.data);
         for (let i = 0; i < next.length; i++) {
           const n = next[i];
           const g = grads[i];
