@@ -28,6 +28,7 @@ export const WASM_TARGETS: readonly WasmTarget[] = [
   { wat: "packages/core/src/kernels/wasm/gemm.wat", out: "packages/core/src/kernels/wasm/gemm.generated.ts", exportName: "gemmWasmBase64" },
   { wat: "packages/core/src/kernels/wasm/elementwise.wat", out: "packages/core/src/kernels/wasm/elementwise.generated.ts", exportName: "elementwiseWasmBase64" },
   { wat: "packages/core/src/kernels/wasm/reduce.wat", out: "packages/core/src/kernels/wasm/reduce.generated.ts", exportName: "reduceWasmBase64" },
+  { wat: "packages/core/src/kernels/wasm/softmax.wat", out: "packages/core/src/kernels/wasm/softmax.generated.ts", exportName: "softmaxWasmBase64" },
   { wat: "packages/optim/src/kernels/wasm/asgd.wat", out: "packages/optim/src/kernels/wasm/asgd.generated.ts", exportName: "asgdWasmBase64" },
 ];
 

@@ -16,6 +16,7 @@ const configs: Array<[string, number[], number[], Partial<CrossEntropyArgs>]> = 
   ["ignored", [4, 3], [2, -100, 1, -100], {}],
   ["weight", [4, 3], [2, 0, 1, 1], { weight: "w" as unknown as Tensor }],
   ["smoothing", [4, 3], [2, 0, 1, 1], { labelSmoothing: 0.3 }],
+  ["weight and ignored, k-dim", [2, 3, 2], [2, -100, 0, 1], { weight: "w" as unknown as Tensor, reduction: "none" }],
   ["all, k-dim", [2, 3, 2], [2, 1, 0, 2], { weight: "w" as unknown as Tensor, ignoreIndex: 1, labelSmoothing: 0.2 }],
   ["all ignored", [2, 3], [-100, -100], { reduction: "sum", labelSmoothing: 0.1 }],
 ];

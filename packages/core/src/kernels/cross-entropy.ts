@@ -7,6 +7,8 @@
  */
 import type { TypedArray } from "../dtype.js";
 import { sliceExpSum, sliceMax } from "./softmax.js";
+import type { FloatBuffer } from "./wasm/placer.js";
+import { softmaxRowsWasm } from "./wasm/softmax-runtime.js";
 
 /** The targets and options of one cross-entropy, shared by the forward and backward kernels. */
 export interface CrossEntropyPlan {
@@ -44,7 +46,15 @@ function classWeight(plan: CrossEntropyPlan, c: number): number {
 export function crossEntropyKernel(
   x: TypedArray, offset: number, plan: CrossEntropyPlan, losses: Float64Array, probs: TypedArray | null, counted: Float64Array,
 ): void {
-  const { outer, classes: C, inner, target, ignoreIndex, smoothing } = plan;
+  const { outer, classes: C, inner } = plan;
+  // Rows of classes ([N, C] logits): max, sum and softmax of every row in one WebAssembly call.
+  if (inner === 1 && (x instanceof Float32Array || x instanceof Float64Array)) {
+    const stats = new Float64Array(2 * outer);
+    if (softmaxRowsWasm(x, offset, outer, C, probs as FloatBuffer | null, stats)) {
+      for (let s = 0; s < outer; s++) sliceLoss(x, offset + s * C, plan, s, stats[2 * s]!, stats[2 * s + 1]!, losses, counted);
+      return;
+    }
+  }
   const e = new Float64Array(C);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -52,27 +62,36 @@ export function crossEntropyKernel(
       const max = sliceMax(x, start, C, inner);
       const sum = sliceExpSum(x, start, C, inner, max, e);
       if (probs !== null) for (let k = 0, q = start - offset; k < C; k++, q += inner) probs[q] = e[k]! / sum;
-      const s = o * inner + i;
-      const t = target[s]!;
-      if (t === ignoreIndex) {
-        losses[s] = 0;
-        counted[s] = 0;
-        continue;
-      }
-      if (t < 0 || t >= C) throw new RangeError(`crossEntropy: target value ${t} (at flat index ${s}) is out of range [0, ${C}) for ${C} classes`);
-      const logSum = Math.log(sum);
-      const wt = classWeight(plan, t);
-      let loss = -(x[start + t * inner]! - max - logSum);
-      if (plan.weight !== null) loss *= wt;
-      if (smoothing > 0) {
-        let smooth = 0;
-        for (let k = 0, p = start; k < C; k++, p += inner) smooth -= classWeight(plan, k) * (x[p]! - max - logSum);
-        loss = (1 - smoothing) * loss + (smoothing / C) * smooth;
-      }
-      losses[s] = loss;
-      counted[s] = wt;
+      sliceLoss(x, start, plan, o * inner + i, max, sum, losses, counted);
     }
   }
+}
+
+/**
+ * The loss of slice `s` (its classes at `x[start + k * inner]`, their max and sum of exp(x - max)
+ * known) into `losses[s]`, and its target's weight into `counted[s]`; 0 and 0 for an ignored target.
+ * @throws RangeError for a target outside [0, C) that is not `ignoreIndex`.
+ */
+function sliceLoss(x: TypedArray, start: number, plan: CrossEntropyPlan, s: number, max: number, sum: number, losses: Float64Array, counted: Float64Array): void {
+  const { classes: C, inner, smoothing } = plan;
+  const t = plan.target[s]!;
+  if (t === plan.ignoreIndex) {
+    losses[s] = 0;
+    counted[s] = 0;
+    return;
+  }
+  if (t < 0 || t >= C) throw new RangeError(`crossEntropy: target value ${t} (at flat index ${s}) is out of range [0, ${C}) for ${C} classes`);
+  const logSum = Math.log(sum);
+  const wt = classWeight(plan, t);
+  let loss = -(x[start + t * inner]! - max - logSum);
+  if (plan.weight !== null) loss *= wt;
+  if (smoothing > 0) {
+    let smooth = 0;
+    for (let k = 0, p = start; k < C; k++, p += inner) smooth -= classWeight(plan, k) * (x[p]! - max - logSum);
+    loss = (1 - smoothing) * loss + (smoothing / C) * smooth;
+  }
+  losses[s] = loss;
+  counted[s] = wt;
 }
 
 /**
@@ -106,16 +125,30 @@ export function targetTerm(plan: CrossEntropyPlan, s: number, c: number): number
 export function crossEntropyGradKernel(
   plan: CrossEntropyPlan, probs: TypedArray, withRowFactor: boolean, weightSum: number, G: number | TypedArray, dx: TypedArray,
 ): void {
-  const { outer, classes: C, inner, round } = plan;
+  const { outer, classes: C, inner, round, target, ignoreIndex } = plan;
+  const smoothing = plan.smoothing > 0;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const s = o * inner + i;
       const a = withRowFactor ? rowFactor(plan, s, weightSum) : 1;
       const g = typeof G === "number" ? G : G[s]!;
-      for (let k = 0, q = o * C * inner + i; k < C; k++, q += inner) {
-        const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
-        dx[q] = round(pa - targetTerm(plan, s, k)) * g;
+      const start = o * C * inner + i;
+      if (smoothing) {
+        for (let k = 0, q = start; k < C; k++, q += inner) {
+          const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
+          dx[q] = round(pa - targetTerm(plan, s, k)) * g;
+        }
+        continue;
       }
+      // Without smoothing Q is 0 off the target class, and pa - 0 is pa exactly (a value of the
+      // dtype already): those elements are pa * g, and only the target's needs the difference.
+      if (withRowFactor) for (let k = 0, q = start; k < C; k++, q += inner) dx[q] = round(probs[q]! * a) * g;
+      else for (let k = 0, q = start; k < C; k++, q += inner) dx[q] = probs[q]! * g;
+      const t = target[s]!;
+      if (t === ignoreIndex) continue;
+      const q = start + t * inner;
+      const pa = withRowFactor ? round(probs[q]! * a) : probs[q]!;
+      dx[q] = round(pa - round(classWeight(plan, t))) * g;
     }
   }
 }

@@ -4,6 +4,8 @@
  * @module
  */
 import type { TypedArray } from "../dtype.js";
+import type { FloatBuffer } from "./wasm/placer.js";
+import { softmaxRowsWasm } from "./wasm/softmax-runtime.js";
 
 /**
  * The maximum of the `size` values `x[start], x[start + stride], ...`; NaN if any is NaN (so a
@@ -33,9 +35,23 @@ export function sliceExpSum(x: TypedArray, start: number, size: number, stride: 
 /**
  * Softmax (or log-softmax when `log`) of `x` along the middle axis, into `out`. Numerically stable:
  * the maximum of each slice is subtracted before exponentiating, and everything is computed in
- * double precision and rounded once when stored.
+ * double precision and rounded once when stored. Rows (`inner` 1) of float logits go through the
+ * WebAssembly kernel when it is available (the same bits).
  */
 export function softmaxKernel(x: TypedArray, out: TypedArray, outer: number, size: number, inner: number, log: boolean): void {
+  if (inner === 1 && (x instanceof Float32Array || x instanceof Float64Array) && out.constructor === x.constructor) {
+    const stats = new Float64Array(2 * outer);
+    if (softmaxRowsWasm(x, 0, outer, size, log ? null : (out as FloatBuffer), stats)) {
+      if (log) {
+        for (let o = 0; o < outer; o++) {
+          const max = stats[2 * o]!;
+          const logSum = Math.log(stats[2 * o + 1]!);
+          for (let p = o * size, end = p + size; p < end; p++) out[p] = x[p]! - max - logSum;
+        }
+      }
+      return;
+    }
+  }
   const e = new Float64Array(size);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

@@ -45,22 +45,39 @@
       (then (i64.store (local.get $dst) (i64.load (local.get $src))))
       (else (i32.store (local.get $dst) (i32.load (local.get $src))))))
 
-  ;; Store the transpose of the 4 x 4 float32 block whose rows are r0..r3 (row i: lanes 0..3) at dst,
-  ;; dst + stride, dst + 2*stride, dst + 3*stride: vector k holds lane k of r0, r1, r2 and r3.
-  (func $storeTransposed (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (param $dst i32) (param $stride i32)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    ;; Interleave pairs of rows (unpcklps / unpckhps), then pairs of pairs (movlhps / movhlps).
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
-    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
-    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
-    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
-    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
-    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
-    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
-    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
-    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+  ;; Transpose `quads` 4 x 4 float32 blocks: block q holds 16 bytes of each of the rows r0..r3 (from
+  ;; byte 16q), and its transpose goes to dst + 4q*stride, one vector per stride: vector k holds
+  ;; value k of r0, r1, r2 and r3. The loop is here so that a call covers a whole run of k (a call
+  ;; per block cost about a third of packing).
+  (func $transposeQuads (param $r0 i32) (param $r1 i32) (param $r2 i32) (param $r3 i32) (param $quads i32) (param $dst i32) (param $stride i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $o i32)
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.le_s (local.get $quads) (i32.const 0)))
+        (local.set $v0 (v128.load (local.get $r0)))
+        (local.set $v1 (v128.load (local.get $r1)))
+        (local.set $v2 (v128.load (local.get $r2)))
+        (local.set $v3 (v128.load (local.get $r3)))
+        ;; Interleave pairs of rows (unpcklps / unpckhps), then pairs of pairs (movlhps / movhlps).
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+        (local.set $o (i32.add (local.get $dst) (local.get $stride)))
+        (v128.store (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+        (local.set $o (i32.add (local.get $o) (local.get $stride)))
+        (v128.store (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+        (local.set $o (i32.add (local.get $o) (local.get $stride)))
+        (v128.store (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+        (local.set $dst (i32.add (local.get $o) (local.get $stride)))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+        (local.set $r1 (i32.add (local.get $r1) (i32.const 16)))
+        (local.set $r2 (i32.add (local.get $r2) (i32.const 16)))
+        (local.set $r3 (i32.add (local.get $r3) (i32.const 16)))
+        (local.set $quads (i32.sub (local.get $quads) (i32.const 1)))
+        (br $blocks))))
 
   ;; Pack op(B)[k0 .. k0+kc, j0 .. j0+nc] into panels of 32 bytes per k at dst (panel p at
   ;; dst + p*kc*32), zero-padding the last panel's missing columns.
@@ -84,39 +101,60 @@
             (local.set $src (i32.add (local.get $b) (i32.shl
               (i32.add (i32.mul (local.get $k0) (local.get $ldb)) (i32.add (local.get $j0) (local.get $jp)))
               (local.get $sh))))
-            (if (i32.eq (local.get $nr) (local.get $pw))
+            (if (i32.ge_s (i32.sub (local.get $nc) (local.get $jp)) (i32.shl (local.get $pw) (i32.const 1)))
               (then
+                ;; Two whole panels in one pass: 64 bytes (a cache line) of each row of B, read
+                ;; once (row strides of 2^n bytes put every row in one L1 set: a second pass
+                ;; would read them all again from L2).
+                (local.set $o (i32.add (local.get $out) (i32.shl (local.get $kc) (i32.const 5))))
                 (local.set $k (local.get $kc))
                 (block $kdone
                   (loop $rows
                     (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
                     (v128.store (local.get $out) (v128.load (local.get $src)))
                     (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))
+                    (v128.store (local.get $o) (v128.load offset=32 (local.get $src)))
+                    (v128.store offset=16 (local.get $o) (v128.load offset=48 (local.get $src)))
                     (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
                     (local.set $out (i32.add (local.get $out) (i32.const 32)))
+                    (local.set $o (i32.add (local.get $o) (i32.const 32)))
                     (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                    (br $rows))))
+                    (br $rows)))
+                (local.set $jp (i32.add (local.get $jp) (local.get $pw))))
               (else
-                (local.set $k (local.get $kc))
-                (block $kdone
-                  (loop $rows
-                    (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
-                    (v128.store (local.get $out) (v128.const i32x4 0 0 0 0))
-                    (v128.store offset=16 (local.get $out) (v128.const i32x4 0 0 0 0))
-                    (local.set $jj (i32.const 0))
-                    (block $cdone
-                      (loop $cols
-                        (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
-                        (call $copyElement
-                          (i32.add (local.get $out) (i32.shl (local.get $jj) (local.get $sh)))
-                          (i32.add (local.get $src) (i32.shl (local.get $jj) (local.get $sh)))
-                          (local.get $sh))
-                        (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
-                        (br $cols)))
-                    (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
-                    (local.set $out (i32.add (local.get $out) (i32.const 32)))
-                    (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                    (br $rows))))))
+                (if (i32.eq (local.get $nr) (local.get $pw))
+                  (then
+                    (local.set $k (local.get $kc))
+                    (block $kdone
+                      (loop $rows
+                        (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
+                        (v128.store (local.get $out) (v128.load (local.get $src)))
+                        (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))
+                        (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
+                        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+                        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                        (br $rows))))
+                  (else
+                    (local.set $k (local.get $kc))
+                    (block $kdone
+                      (loop $rows
+                        (br_if $kdone (i32.le_s (local.get $k) (i32.const 0)))
+                        (v128.store (local.get $out) (v128.const i32x4 0 0 0 0))
+                        (v128.store offset=16 (local.get $out) (v128.const i32x4 0 0 0 0))
+                        (local.set $jj (i32.const 0))
+                        (block $cdone
+                          (loop $cols
+                            (br_if $cdone (i32.ge_s (local.get $jj) (local.get $nr)))
+                            (call $copyElement
+                              (i32.add (local.get $out) (i32.shl (local.get $jj) (local.get $sh)))
+                              (i32.add (local.get $src) (i32.shl (local.get $jj) (local.get $sh)))
+                              (local.get $sh))
+                            (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+                            (br $cols)))
+                        (local.set $src (i32.add (local.get $src) (local.get $ldbBytes)))
+                        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+                        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                        (br $rows))))))))
           (else
             ;; op(B)[k, j] = B[j*ldb + k]: each column of the panel is a contiguous row of B.
             (if (i32.lt_s (local.get $nr) (local.get $pw))
@@ -128,30 +166,18 @@
                 (local.set $src (i32.add (local.get $b) (i32.shl
                   (i32.add (i32.mul (i32.add (local.get $j0) (local.get $jp)) (local.get $ldb)) (local.get $k0))
                   (i32.const 2))))
-                (local.set $o (local.get $out))
-                (local.set $k (i32.const 4))
-                (block $kdone
-                  (loop $quads
-                    (br_if $kdone (i32.gt_s (local.get $k) (local.get $kc)))
-                    (call $storeTransposed
-                      (v128.load (local.get $src))
-                      (v128.load (i32.add (local.get $src) (local.get $ldbBytes)))
-                      (v128.load (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 1))))
-                      (v128.load (i32.add (local.get $src) (i32.mul (local.get $ldbBytes) (i32.const 3))))
-                      (local.get $o) (i32.const 32))
-                    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 2))))
-                    (call $storeTransposed
-                      (v128.load (local.get $end))
-                      (v128.load (i32.add (local.get $end) (local.get $ldbBytes)))
-                      (v128.load (i32.add (local.get $end) (i32.shl (local.get $ldbBytes) (i32.const 1))))
-                      (v128.load (i32.add (local.get $end) (i32.mul (local.get $ldbBytes) (i32.const 3))))
-                      (i32.add (local.get $o) (i32.const 16)) (i32.const 32))
-                    (local.set $src (i32.add (local.get $src) (i32.const 16)))
-                    (local.set $o (i32.add (local.get $o) (i32.const 128)))
-                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
-                    (br $quads)))
+                (local.set $k (i32.shr_u (local.get $kc) (i32.const 2)))
+                (call $transposeQuads (local.get $src) (i32.add (local.get $src) (local.get $ldbBytes))
+                                      (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 1)))
+                                      (i32.add (local.get $src) (i32.mul (local.get $ldbBytes) (i32.const 3)))
+                                      (local.get $k) (local.get $out) (i32.const 32))
+                (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 2))))
+                (call $transposeQuads (local.get $src) (i32.add (local.get $src) (local.get $ldbBytes))
+                                      (i32.add (local.get $src) (i32.shl (local.get $ldbBytes) (i32.const 1)))
+                                      (i32.add (local.get $src) (i32.mul (local.get $ldbBytes) (i32.const 3)))
+                                      (local.get $k) (i32.add (local.get $out) (i32.const 16)) (i32.const 32))
                 ;; The last kc % 4 values of k go through the loop below, from that k on.
-                (local.set $k (i32.sub (local.get $k) (i32.const 4)))
+                (local.set $k (i32.shl (local.get $k) (i32.const 2)))
                 (local.set $jj (i32.const 0)))
               (else (local.set $k (i32.const 0))))
             (block $cdone
@@ -212,18 +238,14 @@
         (if (i32.eq (local.get $ks) (i32.const 4))
           (then
             ;; Rows contiguous along k: 4 k at a time, one 4 x 4 transpose.
-            (block $done
-              (loop $quads
-                (br_if $done (i32.lt_s (local.get $kc) (i32.const 4)))
-                (call $storeTransposed (v128.load (local.get $a0)) (v128.load (local.get $a1)) (v128.load (local.get $a2))
-                                       (v128.load (local.get $a3)) (local.get $dst) (i32.const 16))
-                (local.set $a0 (i32.add (local.get $a0) (i32.const 16)))
-                (local.set $a1 (i32.add (local.get $a1) (i32.const 16)))
-                (local.set $a2 (i32.add (local.get $a2) (i32.const 16)))
-                (local.set $a3 (i32.add (local.get $a3) (i32.const 16)))
-                (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
-                (local.set $kc (i32.sub (local.get $kc) (i32.const 4)))
-                (br $quads)))))
+            (local.set $end (i32.shr_u (local.get $kc) (i32.const 2)))
+            (call $transposeQuads (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $end) (local.get $dst) (i32.const 16))
+            (local.set $a0 (i32.add (local.get $a0) (i32.shl (local.get $end) (i32.const 4))))
+            (local.set $a1 (i32.add (local.get $a1) (i32.shl (local.get $end) (i32.const 4))))
+            (local.set $a2 (i32.add (local.get $a2) (i32.shl (local.get $end) (i32.const 4))))
+            (local.set $a3 (i32.add (local.get $a3) (i32.shl (local.get $end) (i32.const 4))))
+            (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $end) (i32.const 6))))
+            (local.set $kc (i32.sub (local.get $kc) (i32.shl (local.get $end) (i32.const 2))))))
         ;; The rest (or everything, for rows that repeat the last one) element by element.
         (block $done
           (loop $k

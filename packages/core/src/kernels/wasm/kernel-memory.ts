@@ -129,6 +129,16 @@ export function kernelHeapF32(): Float32Array {
   return heapF32;
 }
 
+/** A float64 view of all of kernel memory, remade after the memory grows. */
+let heapF64 = new Float64Array(0);
+
+/** @internal a float64 view of all of kernel memory as it is now (take it after allocating). */
+export function kernelHeapF64(): Float64Array {
+  const buffer = kernelMemory()!.buffer;
+  if (heapF64.byteLength !== buffer.byteLength) heapF64 = new Float64Array(buffer);
+  return heapF64;
+}
+
 /** Byte addresses of the arrays made by {@link kernelScratchArray}. */
 const scratchArrays = new WeakMap<Float32Array | Float64Array, number>();
 

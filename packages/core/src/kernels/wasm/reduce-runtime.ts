@@ -13,7 +13,7 @@
 import { getKernelBackend } from "../backend.js";
 import { BLOCK, pairwiseDepth, splitPoint } from "../pairwise-order.js";
 import { instantiateKernel } from "./instantiate.js";
-import { ScratchBlock, kernelHeapF32 } from "./kernel-memory.js";
+import { ScratchBlock, kernelHeapF32, kernelHeapF64 } from "./kernel-memory.js";
 import { type FloatBuffer, Placer, align, inKernelMemory } from "./placer.js";
 import { reduceWasmBase64, reduceWasmUnsharedBase64 } from "./reduce.generated.js";
 
@@ -33,8 +33,6 @@ interface Exports {
 /** Undefined until first needed; null when WebAssembly SIMD or kernel memory is unavailable here. */
 let kernels: Exports | null | undefined;
 const scratch = new ScratchBlock();
-/** A float64 view of kernel memory, remade with the float32 one when the memory grows. */
-let heapF64: Float64Array = new Float64Array(0);
 
 /** Below this many elements the TypeScript loop is as fast as a call with its copies. */
 const MIN_ELEMENTS = 512;
@@ -85,9 +83,7 @@ export function sumMiddleAxisWasm(data: FloatBuffer, offset: number, outer: numb
   const at = scratch.reserve(chunkBytes + levels * levelBytes + resultBytes);
   if (at === null) return false;
   // Take the views after reserving: it may have grown the memory.
-  const f32 = kernelHeapF32();
-  if (heapF64.buffer !== f32.buffer) heapF64 = new Float64Array(f32.buffer);
-  const h = es === 4 ? f32 : heapF64;
+  const h = es === 4 ? kernelHeapF32() : kernelHeapF64();
   const layout: Layout = {
     k: kernels, colSum: es === 4 ? kernels.colSumF32 : kernels.colSumF64, h, data, es, inner, width, pinned,
     chunkRows: Math.floor(CHUNK_BYTES / (width * es)), chunk: at, levels: at + chunkBytes, levelBytes,
