@@ -11,8 +11,9 @@ import {
 // test/golden/generate/hypergrad_tensor_hparams.py): hypergradients with respect to every
 // hyperparameter of SGD, Adam, AdamW, RMSprop, Adagrad and ASGD as a tensor, elementwise learning
 // rates (Meta-SGD), and lr schedulers on a tensor lr, by hand-unrolled update formulas in torch.
-// tapegrad's pure path, its differentiable class path (with the scheduler) and forward mode must
-// give the same numbers (1e-10 relative: the formulas associate a few sums differently).
+// tapegrad's pure path, its differentiable class path (with the scheduler) and forward mode (through
+// the pure update and through the class) must give the same numbers (1e-10 relative: the formulas
+// associate a few sums differently).
 interface Enc {
   shape: number[];
   data: number[];
@@ -117,8 +118,11 @@ function pureRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[], mode: "reverse"
   }
 }
 
-/** The class of a case with `differentiable: true` (and its scheduler): the params after K steps and the lrs used. */
-function classRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[]): { params: Tensor[]; lrs: number[] } {
+/**
+ * The class of a case with `differentiable: true` (and its scheduler): the params after K steps and
+ * the lrs used. Forward mode takes the inner gradients without `createGraph`, as unrollSteps' does.
+ */
+function classRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[], mode: "reverse" | "forward" = "reverse"): { params: Tensor[]; lrs: number[] } {
   const f = c.flags;
   const ps = w0.map((p) => p.clone());
   const o: Record<string, unknown> = { lr: h.lr, differentiable: true };
@@ -135,10 +139,13 @@ function classRun(c: GoldenCase, pb: Problem, h: H, w0: Tensor[]): { params: Ten
   let sched: LRScheduler | null = null;
   if (s?.kind === "linear") sched = new LinearLR(opt, { startFactor: h.start_factor ?? s.start_factor, endFactor: s.end_factor, totalIters: s.total_iters });
   else if (s?.kind === "cosine") sched = new CosineAnnealingLR(opt, { tMax: s.T_max!, etaMin: s.eta_min });
-  else if (s?.kind === "lambda_warmup") sched = new LambdaLR(opt, { lrLambda: (e) => (h.scale as Tensor).mul(Math.min(1, (e + 1) / s.warm!)) });
+  else if (s?.kind === "lambda_warmup") {
+    const scale = h.scale!;
+    sched = new LambdaLR(opt, { lrLambda: (e) => (scale instanceof Tensor ? scale.mul(Math.min(1, (e + 1) / s.warm!)) : scale * Math.min(1, (e + 1) / s.warm!)) });
+  }
   const lrs: number[] = [];
   for (let k = 0; k < c.K; k++) {
-    const gs = grad([pb.inner(ps)], ps, { createGraph: true });
+    const gs = grad([pb.inner(ps)], ps, { createGraph: mode === "reverse" });
     ps.forEach((p, i) => (p.grad = gs[i]!));
     const lr = opt.paramGroups[0]!.lr;
     lrs.push(lr instanceof Tensor ? lr.item() : lr);
@@ -199,5 +206,25 @@ describe.each(golden.cases)("$name", (c) => {
       return unpackDual(pb.outer(pureRun(c, pb, h, w0, "forward"))).tangent!.item();
     });
     expectClose([tangent], c.hypergrad.lr!.data, "forward d/d lr");
+  });
+
+  if ("lr" in c.hyper && !elementwise) test("forward mode through the class path (and its lr scheduler): d outer / d lr equals PyTorch's, and bit for bit the pure path's", () => {
+    const run = (path: "class" | "pure"): number[][] =>
+      dualLevel(() => {
+        const h: H = { ...(c.hyper as Record<string, number>), lr: makeDual(tensor(c.hyper.lr as number, { dtype: "float64" }), tensor(1, { dtype: "float64" })) };
+        // The class steps non-leaf clones of w0 (they need a grad to take), the pure path w0 itself.
+        const w0 = pb.init.map((e) => f64(e, path === "class"));
+        let ps: Tensor[];
+        if (path === "pure") ps = pureRun(c, pb, h, w0, "forward");
+        else {
+          const run = classRun(c, pb, h, w0, "forward");
+          if (c.schedule !== null) expect(run.lrs).toEqual(c.lrs);
+          ps = run.params;
+        }
+        return [...ps.map(values), [unpackDual(pb.outer(ps)).tangent!.item()]];
+      });
+    const fromClass = run("class");
+    expectClose(fromClass.at(-1)!, c.hypergrad.lr!.data, "class forward d/d lr");
+    if (c.schedule === null) expect(fromClass).toEqual(run("pure"));
   });
 });

@@ -198,25 +198,43 @@ function runUnrolled(pb: Problem): Run {
  * Forward mode through unrollSteps: the derivative of the outer loss along one direction of
  * (lr, lambd, params_init), with the tangents carried through the steps (memory constant in K).
  */
-function runForward(pb: Problem, direction: { lr: number; lambd: number; init: Tensor[] | null }): number {
+function runForward(pb: Problem, direction: { lr: number; lambd: number; init: Tensor[] | null }, path: "unrollSteps" | "class" = "unrollSteps"): number {
   const { c } = pb;
   return dualLevel(() => {
     const scalarDual = (v: number, t: number): Tensor => makeDual(tensor(v, { dtype: "float64" }), tensor(t, { dtype: "float64" }));
     const lr = scalarDual(c.hyper.lr, direction.lr);
     const lambd = scalarDual(c.hyper.lambd, direction.lambd);
+    // The class steps non-leaf clones (they need a grad to take), dual along the direction too.
     const init = c.param_names.map((n, i) => {
-      const p = decode(c.params_init[n]!);
+      const p = path === "class" ? decode(c.params_init[n]!).requiresGrad_(true) : decode(c.params_init[n]!);
       return direction.init === null ? p : makeDual(p, direction.init[i]!);
     });
     const options = pb.options(lr, lambd);
-    const { params, states } = unrollSteps(init, init.map((p) => asgdInitState(p, lr, { differentiable: true })), {
-      steps: c.hyper.K,
-      loss: (ps) => pb.loss(ps, "train"),
-      update: (ps, gs, st) => asgdUpdatePure(ps, gs, st, options),
-      mode: "forward",
-    });
-    const outer = pb.loss(c.outer_on === "ax" ? states.map((s) => s.ax) : params, "val");
-    close([outer.item()], [c.outer_loss], TOL, "forward outer_loss");
+    let params: Tensor[];
+    let axs: Tensor[];
+    if (path === "unrollSteps") {
+      const run = unrollSteps(init, init.map((p) => asgdInitState(p, lr, { differentiable: true })), {
+        steps: c.hyper.K,
+        loss: (ps) => pb.loss(ps, "train"),
+        update: (ps, gs, st) => asgdUpdatePure(ps, gs, st, options),
+        mode: "forward",
+      });
+      params = run.params;
+      axs = run.states.map((s) => s.ax);
+    } else {
+      // unrollSteps' forward mode written with the class: inner gradients without createGraph
+      // (their tangents from forward-over-reverse), then a differentiable step.
+      params = init.map((p) => p.clone());
+      const opt = new ASGD(params, { ...options, differentiable: true });
+      for (let k = 0; k < c.hyper.K; k++) {
+        const grads = grad([pb.loss(params, "train")], params);
+        params.forEach((p, i) => (p.grad = grads[i]!));
+        opt.step();
+      }
+      axs = params.map((p) => (opt.state.get(p) as unknown as AsgdParamState).ax);
+    }
+    const outer = pb.loss(c.outer_on === "ax" ? axs : params, "val");
+    close([outer.item()], [c.outer_loss], TOL, `forward (${path}) outer_loss`);
     return unpackDual(outer).tangent!.item();
   });
 }
@@ -291,6 +309,17 @@ describe("hypergrad.json: hypergradients through unrolled ASGD steps", () => {
           c.hypergrad.params_init[n]!.data.forEach((v, k) => (want += v * u[k]!));
         });
         close([along], [want], TOL, "forward along a direction");
+      });
+
+      test("forward mode through the class path: ASGD with differentiable: true gives unrollSteps' forward mode bit for bit", () => {
+        const pb = problem(c);
+        const g = new Generator(7);
+        const init = c.param_names.map((n) => randn(c.params_init[n]!.shape, { dtype: "float64", generator: g }));
+        for (const direction of [{ lr: 1, lambd: 0, init: null }, { lr: 0, lambd: 1, init: null }, { lr: 0.5, lambd: -2, init }]) {
+          const fromClass = runForward(pb, direction, "class");
+          expect(fromClass, `direction ${direction.lr}, ${direction.lambd}`).toBe(runForward(pb, direction));
+          if (direction.init === null) close([fromClass], [direction.lr === 1 ? c.hypergrad.lr : c.hypergrad.lambd], TOL, "class forward hypergrad");
+        }
       });
 
       test("the class and the functional path agree bit for bit (the MLP read straight from the params)", () => {

@@ -28,6 +28,7 @@ import * as tiling from "./ops/repeat.js";
 import * as splitting from "./ops/split.js";
 import * as selection from "./ops/topk.js";
 import { backwardFrom } from "./autograd/backward.js";
+import { setTangent, tangentOf } from "./autograd/tangents.js";
 import { type GradState, NO_HOOKS, accumulateInto, addHook, checkAssignedGrad, newGradState } from "./autograd/grad-state.js";
 import { format } from "./format.js";
 import { type NestedArray, type RemovableHandle, type SliceSpec, type TensorOrScalar, type BackwardOptions, inspectCustom } from "./tensor-types.js";
@@ -199,9 +200,9 @@ export class Tensor {
   }
 
   /**
-   * @internal give this (non-view) tensor `value`'s storage, layout and history (same shape and
-   * dtype): the storage it had is left as it is, for any graph that saved it. Used by recorded
-   * in-place ops in rebinding mode (differentiable optimizer steps).
+   * @internal give this (non-view) tensor `value`'s storage, layout, history and, inside a dual
+   * level, tangent (same shape and dtype): the storage it had is left as it is, for any graph that
+   * saved it. Used by recorded in-place ops in rebinding mode and by differentiable optimizer steps.
    */
   rebind(value: Tensor): void {
     const self = this as unknown as { storage: Storage; offset: number };
@@ -209,6 +210,8 @@ export class Tensor {
     this.stridesOrNull = value.stridesOrNull;
     self.offset = value.offset;
     this.setHistory(value.gradFn);
+    // Forward mode: the tensor now holds `value`, so its derivative is `value`'s (none if it has none).
+    setTangent(this, tangentOf(value));
   }
 
   /** @internal a tensor of this shape and dtype on `storage` at the given layout, with `history` (a saved value, see `rebind`). */

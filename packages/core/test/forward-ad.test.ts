@@ -2,6 +2,7 @@
 // with grad mode, reverse mode and in-place ops.
 import { describe, expect, it } from "vitest";
 import { dualLevel, grad, isForwardAdActive, jvp, makeDual, noGrad, tensor, unpackDual, vjp, type Tensor } from "@tapegrad/core";
+import { rebindingInPlace } from "@tapegrad/core/internal";
 
 const f64 = { dtype: "float64" } as const;
 const values = (t: Tensor | null): number[] => Array.from(t!.dataSync(), Number);
@@ -81,6 +82,40 @@ describe("dual levels", () => {
       const y = makeDual(leaf, tensor([1, -1], f64)).mul(3);
       y.select(0, 0).mul_(y.select(0, 1)); // recorded (CopySlices): y[0] = 3 * 6
       expect(values(unpackDual(y).tangent)).toEqual([3 * -3 + 3 * 6, -3]);
+    });
+  });
+
+  it("copy_ and fill_ give the target the source's tangent (zero for a plain source), whatever tangent it had", () => {
+    dualLevel(() => {
+      const y = makeDual(tensor([1, 2], f64), tensor([1, 1], f64)).mul(1);
+      y.copy_(makeDual(tensor([5, 6], f64), tensor([7, 8], f64)));
+      expect(values(y)).toEqual([5, 6]);
+      expect(values(unpackDual(y).tangent)).toEqual([7, 8]);
+      y.fill_(makeDual(tensor(3, f64), tensor(-2, f64)));
+      expect(values(unpackDual(y).tangent)).toEqual([-2, -2]);
+      y.copy_(tensor([0, 0], f64));
+      expect(values(unpackDual(y).tangent)).toEqual([0, 0]);
+      const plain = tensor([1, 2], f64);
+      noGrad(() => plain.copy_(makeDual(tensor([5, 6], f64), tensor([7, 8], f64))));
+      expect(values(unpackDual(plain).tangent)).toEqual([7, 8]);
+    });
+  });
+
+  it("rebinding (a differentiable optimizer step) gives the tensor the new value's tangent, or none", () => {
+    const leaf = tensor([1, 2], f64).requiresGrad_();
+    dualLevel(() => {
+      const p = makeDual(leaf, tensor([1, 1], f64)).mul(1);
+      const next = p.mul(makeDual(tensor(3, f64), tensor(2, f64))); // tangent 1 * 3 + p * 2
+      p.rebind(next);
+      expect(values(p)).toEqual([3, 6]);
+      expect(p.gradFn).toBe(next.gradFn);
+      expect(values(unpackDual(p).tangent)).toEqual([5, 7]);
+      rebindingInPlace(() => p.mul_(makeDual(tensor(2, f64), tensor(1, f64)))); // tangent 5 * 2 + 3 * 1, 7 * 2 + 6 * 1
+      expect(values(p)).toEqual([6, 12]);
+      expect(values(unpackDual(p).tangent)).toEqual([13, 20]);
+      p.rebind(p.mul(2).detach());
+      expect(values(p)).toEqual([12, 24]);
+      expect(unpackDual(p).tangent).toBeNull();
     });
   });
 });

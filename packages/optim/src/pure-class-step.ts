@@ -9,8 +9,8 @@ import type { Tensor } from "@tapegrad/core";
 /**
  * @internal give each param its new value from a pure update and store its new state entries in
  * `state` (entries that are `null` or absent are not stored). A param that is not a view is rebound
- * to the new tensor (same object, new storage and history: the storage earlier graphs saved stays
- * as it was); a view is written in place. A value in another dtype (a float64 tensor hyperparameter
+ * to the new tensor (same object, new storage, history and, in forward mode, tangent: the storage
+ * earlier graphs saved stays as it was); a view is written in place. A value in another dtype (a float64 tensor hyperparameter
  * with float32 params) is converted to the param's dtype.
  */
 export function applyPureStep(

@@ -30,11 +30,12 @@ export function resolveClosure(args: unknown[], kwargs: StepKwargs, name: string
 }
 
 /**
- * @internal throw for a NaN hyperparameter. Groups are plain objects that users edit
- * (`group.lr = NaN`), and no hyperparameter of any optimizer is valid as NaN: refuse one before any parameter changes, instead of silently filling
- * the parameters with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.) Keys that
- * are not hyperparameters of this optimizer (extra keys users or old checkpoints add) are ignored
- * by every update, so they are not checked.
+ * @internal throw for a NaN hyperparameter, or a dual one without `differentiable: true`. Groups
+ * are plain objects that users edit (`group.lr = NaN`), and no hyperparameter of any optimizer is
+ * valid as NaN: refuse one before any parameter changes, instead of silently filling the parameters
+ * with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.) Keys that are not
+ * hyperparameters of this optimizer (extra keys users or old checkpoints add) are ignored by every
+ * update, so they are not checked.
  */
 export function checkGroups(groups: readonly ParamGroup[], defaults: Readonly<Record<string, unknown>>, name: string): void {
   groups.forEach((group, gi) => {
@@ -44,11 +45,13 @@ export function checkGroups(groups: readonly ParamGroup[], defaults: Readonly<Re
       if (values.some((v) => (typeof v === "number" && Number.isNaN(v)) || (v instanceof Tensor && v.numel() === 1 && Number.isNaN(v.item())))) {
         throw new RangeError(`${name}.step: param group ${gi}: ${key} is NaN (${formatHyperparameter(value)}); set a valid value before stepping`);
       }
-      // A step rebinds or overwrites the params: their reverse-mode history survives, a tangent would not.
-      if (key !== "params" && values.some((v) => v instanceof Tensor && isDual(v))) {
+      // Forward mode through a class is the differentiable step's: it runs the update with tensor
+      // ops and rebinds each param to the result, tangent included. The plain step may turn a
+      // tensor hyperparameter into a number or run fused kernels, which drop tangents.
+      if (defaults.differentiable !== true && key !== "params" && values.some((v) => v instanceof Tensor && isDual(v))) {
         throw new Error(
-          `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode); an optimizer class does not carry tangents. ` +
-            `Use its pure update with unrollSteps(..., { mode: "forward" })`,
+          `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode), whose tangent only a differentiable step carries. ` +
+            `Construct the optimizer with differentiable: true, or use its pure update with unrollSteps(..., { mode: "forward" })`,
         );
       }
     }

@@ -2,7 +2,7 @@
 // lr values as with a number lr (bit for bit), never writes into the lr tensor, and the
 // hypergradient of the outer loss with respect to the base lr (or a LambdaLR's tensor factor)
 // through K differentiable SGD steps equals a central finite difference.
-import { Tensor, dualLevel, grad, makeDual } from "@tapegrad/core";
+import { Tensor, dualLevel, grad, makeDual, unpackDual } from "@tapegrad/core";
 import {
   ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, type LRScheduler, MultiStepLR, ReduceLROnPlateau, SGD, SequentialLR,
   StepLR,
@@ -66,11 +66,17 @@ describe.each(CASES)("%s with an lr on the tape", (_, make) => {
     expect(Math.abs(g!.item() - want), `${g!.item()} vs ${want}`).toBeLessThan(1e-6 * (1 + Math.abs(want)));
   });
 
-  test("a dual lr (forward mode) is refused by the class step, whose rebinding would drop its tangent", () => {
-    dualLevel(() => {
-      const lr = makeDual(f64(0.2), f64(1));
-      expect(() => run(lr, make)).toThrow('SGD.step: param group 0: lr is a dual tensor (forward mode); an optimizer class does not carry tangents. Use its pure update with unrollSteps(..., { mode: "forward" })');
+  test("a dual lr (forward mode): the same lrs, and the tangent of the outer loss equals the reverse-mode hypergradient", () => {
+    const lr = f64(0.2, true);
+    const taped = run(lr, make);
+    const [reverse] = grad([outer(taped.w)], [lr]);
+    const forward = dualLevel(() => {
+      const dual = run(makeDual(f64(0.2), f64(1)), make);
+      expect(dual.lrs).toEqual(taped.lrs);
+      expect(values(dual.w)).toEqual(values(taped.w));
+      return unpackDual(outer(dual.w)).tangent!.item();
     });
+    expect(Math.abs(forward - reverse!.item()), `${forward} vs ${reverse!.item()}`).toBeLessThan(1e-12 * (1 + Math.abs(forward)));
   });
 });
 

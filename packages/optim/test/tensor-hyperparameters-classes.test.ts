@@ -3,7 +3,7 @@
 // lambd, alpha and weightDecay (and SGD's, for the same harness). For each optimizer: the
 // hypergradients through K unrolled steps of the pure update equal central finite differences in
 // float64, forward mode agrees with reverse mode, and the differentiable class path (a loss that
-// saves the parameter) gives the pure path's hypergradients bit for bit.
+// saves the parameter) gives the pure path's hypergradients bit for bit, in reverse and in forward mode.
 import { Tensor, dualLevel, grad, makeDual, tensor, unpackDual } from "@tapegrad/core";
 import {
   ASGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD, adagradInitState, adagradUpdatePure, adamInitState, adamUpdatePure, asgdInitState,
@@ -147,5 +147,33 @@ describe.each(CASES)("$name: every hyperparameter a tensor", (cs) => {
       return [values(w), ...grad([out], [...keys.map((k) => h[k]!), w0]).map((g) => values(g!))];
     };
     expect(run("class")).toEqual(run("pure"));
+  });
+
+  test("forward mode through the differentiable class (a dual hyperparameter) gives the pure path's forward mode bit for bit", () => {
+    const h = leaves(cs.base);
+    const reverse = grad([outer(cs.pure(f64(w0Values), h))], keys.map((k) => h[k]!)).map((g) => g!.item());
+    keys.forEach((k, i) => {
+      const run = (kind: "class" | "pure"): number[][] =>
+        dualLevel(() => {
+          const dual = { ...cs.base, [k]: makeDual(f64(cs.base[k]!), f64(1)) };
+          let w: Tensor;
+          if (kind === "pure") w = cs.pure(f64(w0Values), dual, "forward");
+          else {
+            // As unrollSteps' forward mode: inner gradients without createGraph, their tangents from forward-over-reverse.
+            w = f64(w0Values, true).clone();
+            const opt = cs.make(w, dual);
+            for (let s = 0; s < K; s++) {
+              const [g] = grad([inner(w)], [w]);
+              w.grad = g!;
+              opt.step();
+            }
+          }
+          return [values(w), values(unpackDual(w).tangent!), [unpackDual(outer(w)).tangent!.item()]];
+        });
+      const fromClass = run("class");
+      expect(fromClass, `${cs.name} d/d ${k}`).toEqual(run("pure"));
+      const forward = fromClass[2]![0]!;
+      expect(Math.abs(forward - reverse[i]!), `${cs.name} d/d ${k} vs reverse`).toBeLessThan(1e-10 * (1 + Math.abs(forward)));
+    });
   });
 });

@@ -1,8 +1,8 @@
 // Tensor hyperparameters that are not 1-element, float, finite and in range are refused with an
 // error naming the argument (PyTorch's wording where it has one), and nothing changes; state dicts
 // with tensor hyperparameters save and load (the loaded group holds copies, as Python's deepcopy).
-import { Tensor, grad, tensor } from "@tapegrad/core";
-import { ASGD, Adagrad, Adam, AdamW, RMSprop, SGD, adagradInitState, adagradUpdatePure, rmspropInitState, rmspropUpdatePure } from "@tapegrad/optim";
+import { Tensor, dualLevel, grad, makeDual, tensor } from "@tapegrad/core";
+import { ASGD, Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD, adagradInitState, adagradUpdatePure, rmspropInitState, rmspropUpdatePure } from "@tapegrad/optim";
 import { describe, expect, test } from "vitest";
 import { f64, useFloat64Default, values } from "./hyper-fixtures.js";
 
@@ -58,6 +58,27 @@ describe("class constructors: bad tensor hyperparameters are named", () => {
     const before = values(w);
     expect(() => opt.step()).toThrow("rmspropUpdatePure: alpha must be a finite number >= 0, got tensor(-2)");
     expect(values(w)).toEqual(before);
+  });
+});
+
+describe("forward mode without differentiable: true", () => {
+  test("a dual hyperparameter is refused by the step before anything changes, naming the group and key", () => {
+    dualLevel(() => {
+      const cases: Array<[string, Tensor, Optimizer]> = [];
+      const w1 = f64([1, -1], true);
+      cases.push(["SGD.step: param group 0: lr", w1, new SGD([w1], { lr: makeDual(f64(0.1), f64(1)) })]);
+      const w2 = f64([1, -1], true);
+      cases.push(["ASGD.step: param group 1: lambd", w2, new ASGD([{ params: [f64([3], true)] }, { params: [w2], lambd: makeDual(f64(0.01), f64(1)) }], { lr: 0.1 })]);
+      for (const [at, w, opt] of cases) {
+        w.grad = f64([1, 1]);
+        expect(() => opt.step()).toThrow(
+          `${at} is a dual tensor (forward mode), whose tangent only a differentiable step carries. ` +
+            'Construct the optimizer with differentiable: true, or use its pure update with unrollSteps(..., { mode: "forward" })',
+        );
+        expect(values(w)).toEqual([1, -1]);
+        expect(opt.state.size).toBe(0);
+      }
+    });
   });
 });
 

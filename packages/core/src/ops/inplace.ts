@@ -120,14 +120,15 @@ function inPlace(
     checkResult(self, computed, op);
     const result = cast(computed, self.dtype);
     if (isRebindingInPlace()) {
-      // A fresh contiguous result becomes self's storage; the old one stays as a graph saved it.
+      // A fresh contiguous result becomes self's storage (and gives self its tangent); the old
+      // storage stays as a graph saved it.
       self.rebind(result.base === null && result.isContiguous() && result.offset === 0 ? result : clone(result));
     } else {
       writeValues(self, result);
       adoptSavedResult(result, self);
       self.setHistory(result.gradFn);
+      setTangent(self, tangentOf(result));
     }
-    setTangent(self, tangentOf(result));
     return self;
   }
   const base = self.base;
@@ -258,11 +259,14 @@ export function fill_<T extends Tensor>(self: T, value: number | boolean | Tenso
 
 /**
  * A result that overwrites every element still belongs to the graph of the tensor it replaced
- * (with zero gradient), so `requiresGrad` stays true as in PyTorch.
+ * (with zero gradient), so `requiresGrad` stays true as in PyTorch. In forward mode the replaced
+ * tensor likewise contributes nothing: the result keeps the tangent it has from what overwrote it
+ * (`copy_`'s source), zero if none.
  */
 function keepHistory(result: Tensor, replaced: Tensor): Tensor {
   if (result.requiresGrad) return result;
-  return record(result, "FillBackward", [replaced], (g) => [zerosLike(g)], [], () => zerosLike(result));
+  const own = tangentOf(result);
+  return record(result, "FillBackward", [replaced], (g) => [zerosLike(g)], [], () => own ?? zerosLike(result));
 }
 
 /** Clamp in place. */
