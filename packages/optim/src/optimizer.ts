@@ -210,8 +210,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * @throws Error if a pre-hook returns something other than `undefined` or an `[args, kwargs]`
    *   pair; TypeError if the final arguments are not a single optional closure function;
    *   RangeError `<Name>.step: param group <i>: <key> is NaN` (before any parameter changes); Error
-   *   for a dual (forward-mode) hyperparameter without `differentiable: true` (only the
-   *   differentiable step carries tangents into the params and their state).
+   *   for a dual (forward-mode) hyperparameter, param or gradient without `differentiable: true`
+   *   (only the differentiable step carries tangents into the params and their state).
    * @example const loss = opt.step(() => { opt.zeroGrad(); const l = lossFn(model.forward(x), y); l.backward(); return l; });
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {

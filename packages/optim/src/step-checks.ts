@@ -4,11 +4,15 @@
  * @module
  */
 
-import { Tensor, isDual } from "@tapegrad/core";
+import { Tensor, isDual, isForwardAdActive } from "@tapegrad/core";
 import type { StepKwargs } from "./optimizer-hooks.js";
 import { formatHyperparameter } from "./optimizer-format.js";
 import type { ParamGroup } from "./param-groups.js";
 import { describeValue } from "./state-dict.js";
+
+// How a dual tensor's refusal ends: why, and what to do instead.
+const ONLY_DIFFERENTIABLE =
+  'whose tangent only a differentiable step carries. Construct the optimizer with differentiable: true, or use its pure update with unrollSteps(..., { mode: "forward" })';
 
 /** @internal the closure after pre-hooks: at most one positional argument, or a `closure` keyword. */
 export function resolveClosure(args: unknown[], kwargs: StepKwargs, name: string): (() => Tensor | number) | undefined {
@@ -30,14 +34,15 @@ export function resolveClosure(args: unknown[], kwargs: StepKwargs, name: string
 }
 
 /**
- * @internal throw for a NaN hyperparameter, or a dual one without `differentiable: true`. Groups
- * are plain objects that users edit (`group.lr = NaN`), and no hyperparameter of any optimizer is
- * valid as NaN: refuse one before any parameter changes, instead of silently filling the parameters
- * with NaN. (Only NaN: an lr schedule may legitimately round to -1e-24.) Keys that are not
- * hyperparameters of this optimizer (extra keys users or old checkpoints add) are ignored by every
- * update, so they are not checked.
+ * @internal throw for a NaN hyperparameter, or (without `differentiable: true`) a dual
+ * hyperparameter, param or gradient. Groups are plain objects that users edit (`group.lr = NaN`),
+ * and no hyperparameter of any optimizer is valid as NaN: refuse one before any parameter changes,
+ * instead of silently filling the parameters with NaN. (Only NaN: an lr schedule may legitimately
+ * round to -1e-24.) Keys that are not hyperparameters of this optimizer (extra keys users or old
+ * checkpoints add) are ignored by every update, so they are not checked.
  */
 export function checkGroups(groups: readonly ParamGroup[], defaults: Readonly<Record<string, unknown>>, name: string): void {
+  if (defaults.differentiable !== true && isForwardAdActive()) checkNoDualParams(groups, name);
   groups.forEach((group, gi) => {
     for (const key of Object.keys(defaults)) {
       const value = group[key];
@@ -50,11 +55,27 @@ export function checkGroups(groups: readonly ParamGroup[], defaults: Readonly<Re
       // tensor hyperparameter into a number or run fused kernels, which drop tangents.
       if (defaults.differentiable !== true && key !== "params" && values.some((v) => v instanceof Tensor && isDual(v))) {
         throw new Error(
-          `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode), whose tangent only a differentiable step carries. ` +
-            `Construct the optimizer with differentiable: true, or use its pure update with unrollSteps(..., { mode: "forward" })`,
+          `${name}.step: param group ${gi}: ${key} is a dual tensor (forward mode), ${ONLY_DIFFERENTIABLE}`,
         );
       }
     }
+  });
+}
+
+/**
+ * A plain (not differentiable) step on a dual param or gradient would give the param a wrong
+ * tangent without a word (a detached momentum buffer, a fused kernel): refuse it, as a dual
+ * hyperparameter is refused.
+ */
+function checkNoDualParams(groups: readonly ParamGroup[], name: string): void {
+  groups.forEach((group, gi) => {
+    group.params.forEach((p, i) => {
+      const what = isDual(p) ? "is" : p.grad !== null && isDual(p.grad) ? "has a gradient that is" : null;
+      if (what === null) return;
+      throw new Error(
+        `${name}.step: param group ${gi}, params[${i}] ${what} a dual tensor (forward mode), ${ONLY_DIFFERENTIABLE}`,
+      );
+    });
   });
 }
 

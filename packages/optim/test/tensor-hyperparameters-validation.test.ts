@@ -80,6 +80,21 @@ describe("forward mode without differentiable: true", () => {
       }
     });
   });
+
+  test("a dual param or gradient is refused too (a plain step would give it a wrong tangent)", () => {
+    const end = 'a dual tensor (forward mode), whose tangent only a differentiable step carries. Construct the optimizer with differentiable: true, or use its pure update with unrollSteps(..., { mode: "forward" })';
+    dualLevel(() => {
+      const w = makeDual(f64([1, -1]), f64([1, 0])).mul(1);
+      const sgd = new SGD([f64([2], true), w], { lr: 0.1, momentum: 0.5 });
+      w.grad = f64([1, 1]);
+      expect(() => sgd.step()).toThrow(`SGD.step: param group 0, params[1] is ${end}`);
+      const v = f64([1, -1], true);
+      const asgd = new ASGD([v], { lr: 0.1 });
+      v.grad = makeDual(f64([1, 1]), f64([0, 1]));
+      expect(() => asgd.step()).toThrow(`ASGD.step: param group 0, params[0] has a gradient that is ${end}`);
+      expect([values(w), values(v), sgd.state.size, asgd.state.size]).toEqual([[1, -1], [1, -1], 0, 0]);
+    });
+  });
 });
 
 describe("pure updates: bad tensor hyperparameters are named", () => {
