@@ -284,7 +284,7 @@ function walk(run: RunNodes, roots: Node[], rootGrads: Tensor[], options: RunOpt
     node.gradSum = undefined;
     // Whether nothing but this node holds its gradient. Once handed to hooks or a rule it may be
     // passed on (add's rule gives it to both inputs), so it leaves the set either way.
-    let mine = grad !== undefined && owned !== null && owned.delete(grad);
+    let mine = grad !== undefined && owned !== null && owned.size !== 0 && owned.delete(grad);
     const runs = useful === null || useful.has(node);
     const next = node.nextFunctions;
     if (grad !== undefined && runs) {
